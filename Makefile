@@ -1,0 +1,45 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both set themselves up.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+# The newest Python 3.11+ on PATH (Lambda runs 3.13; the code runs on 3.11 and later).
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && { echo $$p; break; }; done)
+
+.PHONY: help setup run test test-fast lint build deploy clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml requirements-dev.txt layers/shared/requirements.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is required on PATH" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -e .
+	touch $(STAMP)
+
+setup: $(STAMP) ## create .venv with everything run and test need
+
+run: setup ## serve the whole system locally (moto on :5000, the API on :3000)
+	$(PY) -m local_runtime
+
+test: setup ## cfn-lint, unit, handler, sam build and end-to-end tests
+	$(PY) -m pytest
+
+test-fast: setup ## the tests without sam build and the end-to-end suite
+	$(PY) -m pytest -m "not slow and not e2e"
+
+lint: setup ## cfn-lint the template
+	$(VENV)/bin/cfn-lint template.yaml
+
+build: setup ## sam build (no Docker needed: wheels are fetched for Lambda's platform)
+	PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/sam build
+
+deploy: build ## sam deploy --guided (first time), then sam deploy
+	PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/sam deploy --guided
+
+clean: ## remove the virtual environment and build output
+	rm -rf $(VENV) .aws-sam .pytest_cache *.egg-info

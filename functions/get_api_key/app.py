@@ -1,0 +1,21 @@
+"""GET /api-keys/{id}: one key (never its hash or plaintext)."""
+
+from integration.api.http import create_app
+from integration.api.observability import http_entry_point
+from integration.api.schemas import ApiKeyView
+from integration.application.api_keys import GetApiKeyUseCase
+from integration.domain.clock import utc_now
+from integration.domain.scopes import Scope
+from integration.wiring import api_key_repository
+
+app = create_app()
+
+
+@app.get("/api-keys/<api_key_id>")
+def get_api_key(api_key_id: str) -> ApiKeyView:
+    principal = app.principal(Scope.API_KEYS_READ)
+    key = GetApiKeyUseCase(api_key_repository()).execute(principal, api_key_id)
+    return ApiKeyView.of(key, utc_now())
+
+
+lambda_handler = http_entry_point(app.resolve)

@@ -1,0 +1,1 @@
+"""What every HTTP function shares: the resolver, problem+json errors, the caller's identity."""

@@ -1,0 +1,34 @@
+"""Powertools Logger, Tracer and Metrics, configured once, and the Lambda entry-point decorator.
+
+Service name and metrics namespace come from ``POWERTOOLS_SERVICE_NAME`` and
+``POWERTOOLS_METRICS_NAMESPACE`` (set in template.yaml's Globals).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging import correlation_paths
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+def http_entry_point(resolve: Handler) -> Handler:
+    """Wrap an API function: correlation id = the API Gateway request id, traced, metrics flushed.
+
+    The event itself is never logged: it carries the caller's Authorization header.
+    """
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
+    @tracer.capture_lambda_handler(capture_response=False)
+    @metrics.log_metrics(capture_cold_start_metric=True)
+    def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return resolve(event, context)
+
+    return lambda_handler

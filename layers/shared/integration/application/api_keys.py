@@ -1,0 +1,102 @@
+"""API key use cases: create, list, get, revoke, and authenticate (for the authorizer)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from integration.domain import key_format
+from integration.domain.api_keys import ApiKey, ApiKeyStatus, IssuedApiKey, issue_api_key, normalise_scopes
+from integration.domain.clock import Clock, utc_now
+from integration.domain.errors import AuthenticationError, NotFoundError
+from integration.domain.events import api_key_created, api_key_revoked
+from integration.domain.pagination import Page
+from integration.domain.principal import Principal
+from integration.domain.repositories import ApiKeyRepository
+
+
+class CreateApiKeyUseCase:
+    def __init__(self, repository: ApiKeyRepository, clock: Clock = utc_now) -> None:
+        self._repository = repository
+        self._clock = clock
+
+    def execute(
+        self,
+        *,
+        tenant_id: str,
+        name: str,
+        scopes: list[str],
+        expires_at: datetime | None,
+        granted_to_caller: frozenset[str] | None,
+    ) -> IssuedApiKey:
+        """Create a key. ``granted_to_caller`` is the caller's own scopes (None for an operator)."""
+        now = self._clock()
+        issued = issue_api_key(
+            tenant_id=tenant_id,
+            name=name,
+            scopes=normalise_scopes(scopes, granted_to_caller),
+            expires_at=expires_at,
+            now=now,
+        )
+        key = issued.api_key
+        self._repository.add(key, api_key_created(api_key_id=key.id, tenant_id=tenant_id, name=key.name, at=now))
+        return issued
+
+
+class ListApiKeysUseCase:
+    def __init__(self, repository: ApiKeyRepository) -> None:
+        self._repository = repository
+
+    def execute(self, principal: Principal, *, limit: int, cursor: str | None) -> Page[ApiKey]:
+        return self._repository.list(principal.tenant_id, limit=limit, cursor=cursor)
+
+
+class GetApiKeyUseCase:
+    def __init__(self, repository: ApiKeyRepository) -> None:
+        self._repository = repository
+
+    def execute(self, principal: Principal, api_key_id: str) -> ApiKey:
+        key = self._repository.get(principal.tenant_id, api_key_id)
+        if key is None:
+            raise NotFoundError("API key", api_key_id)
+        return key
+
+
+class RevokeApiKeyUseCase:
+    """Revoke a key. Revoking a revoked key is harmless: it answers the key as it is."""
+
+    def __init__(self, repository: ApiKeyRepository, clock: Clock = utc_now) -> None:
+        self._repository = repository
+        self._clock = clock
+
+    def execute(self, principal: Principal, api_key_id: str) -> ApiKey:
+        key = self._repository.get(principal.tenant_id, api_key_id)
+        if key is None:
+            raise NotFoundError("API key", api_key_id)
+        if key.revoked_at is not None:
+            return key
+        now = self._clock()
+        revoked = key.revoked(now)
+        event = api_key_revoked(api_key_id=key.id, tenant_id=key.tenant_id, at=now)
+        if not self._repository.save_revocation(revoked, event):
+            # A concurrent revoke won the race: answer what is stored now.
+            return self._repository.get(principal.tenant_id, api_key_id) or revoked
+        return revoked
+
+
+class AuthenticateApiKeyUseCase:
+    """Turn a presented key into a :class:`Principal`: one read by hash, never a scan."""
+
+    def __init__(self, repository: ApiKeyRepository, clock: Clock = utc_now) -> None:
+        self._repository = repository
+        self._clock = clock
+
+    def execute(self, presented_key: str) -> Principal:
+        if not key_format.is_well_formed(presented_key):
+            raise AuthenticationError("malformed API key")
+        key = self._repository.find_by_hash(key_format.hash_key(presented_key))
+        if key is None:
+            raise AuthenticationError("unknown API key")
+        status = key.status(self._clock())
+        if status is not ApiKeyStatus.ACTIVE:
+            raise AuthenticationError(f"{status.value} API key")
+        return Principal(tenant_id=key.tenant_id, credential_id=key.id, scopes=frozenset(key.scopes))

@@ -1,0 +1,1 @@
+"""Domain model: pure Python, no AWS SDK imports."""

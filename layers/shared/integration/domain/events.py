@@ -1,0 +1,57 @@
+"""Domain events. A state change records its event in the same write as the change.
+
+The recorded event is the outbox entry that the relay (see the events issue) publishes to
+EventBridge with ``detail-type`` = :attr:`DomainEvent.event_type`. ``detail`` never holds a
+secret, a hash or a key prefix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from integration.domain.ids import new_id
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    event_type: str
+    tenant_id: str
+    aggregate_id: str
+    occurred_at: datetime
+    data: dict[str, Any]
+    event_id: str = field(default_factory=lambda: new_id("evt"))
+    version: int = SCHEMA_VERSION
+
+    @property
+    def detail(self) -> dict[str, Any]:
+        """The EventBridge ``detail``: the event's data plus id, time and schema version."""
+        return {
+            **self.data,
+            "eventId": self.event_id,
+            "occurredAt": self.occurred_at.isoformat().replace("+00:00", "Z"),
+            "version": self.version,
+        }
+
+
+def api_key_created(*, api_key_id: str, tenant_id: str, name: str, at: datetime) -> DomainEvent:
+    return DomainEvent(
+        event_type="ApiKeyCreated",
+        tenant_id=tenant_id,
+        aggregate_id=api_key_id,
+        occurred_at=at,
+        data={"apiKeyId": api_key_id, "tenantId": tenant_id, "name": name},
+    )
+
+
+def api_key_revoked(*, api_key_id: str, tenant_id: str, at: datetime) -> DomainEvent:
+    return DomainEvent(
+        event_type="ApiKeyRevoked",
+        tenant_id=tenant_id,
+        aggregate_id=api_key_id,
+        occurred_at=at,
+        data={"apiKeyId": api_key_id, "tenantId": tenant_id},
+    )

@@ -1,0 +1,32 @@
+"""Time-ordered, prefixed identifiers (``key_01JD3...``), ULIDs in Crockford base32.
+
+The 48-bit millisecond timestamp comes first, so sorting ids sorts by creation time:
+the single-table listings rely on that to return newest first with one Query.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_ulid(now_ms: int | None = None) -> str:
+    timestamp = int(time.time() * 1000) if now_ms is None else now_ms
+    value = (timestamp << 80) | secrets.randbits(80)
+    chars = []
+    for _ in range(26):
+        chars.append(_CROCKFORD[value & 31])
+        value >>= 5
+    return "".join(reversed(chars))
+
+
+def new_id(prefix: str, now_ms: int | None = None) -> str:
+    """A new identifier such as ``key_01JD3Z...``: type prefix, underscore, ULID."""
+    return f"{prefix}_{new_ulid(now_ms)}"
+
+
+def is_valid_id(value: str, prefix: str) -> bool:
+    head, sep, tail = value.partition("_")
+    return bool(sep) and head == prefix and len(tail) == 26 and all(c in _CROCKFORD for c in tail)

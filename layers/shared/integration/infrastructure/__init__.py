@@ -1,0 +1,1 @@
+"""Adapters to AWS: DynamoDB repositories, the transactional outbox, client construction."""

@@ -1,0 +1,22 @@
+"""AWS clients, created once per process on first use.
+
+boto3 reads ``AWS_ENDPOINT_URL`` itself, so the same code talks to AWS, to the local
+runtime's moto server, or to moto's in-process mock in tests.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+
+@functools.cache
+def dynamodb_client() -> Any:
+    import boto3
+
+    return boto3.client("dynamodb")
+
+
+def reset_clients() -> None:
+    """Forget cached clients (tests switch endpoints and mocks between cases)."""
+    dynamodb_client.cache_clear()

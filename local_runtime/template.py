@@ -1,0 +1,120 @@
+"""Reads template.yaml: the functions, their HTTP API routes, the resources to create.
+
+Routes are read from here and nowhere else, so the local runtime serves exactly what
+``sam deploy`` would.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE_PATH = PROJECT_ROOT / "template.yaml"
+
+
+class _CloudFormationLoader(yaml.SafeLoader):
+    """YAML loader that keeps CloudFormation short-form tags (!Ref, !Sub, ...) as dicts."""
+
+
+def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+        if suffix == "GetAtt":
+            value = value.split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    return {name: value}
+
+
+_CloudFormationLoader.add_multi_constructor("!", _tag)
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # as in the template: /api/v1/integration/api-keys/{id}
+    function: str  # logical id
+    _pattern: re.Pattern[str] = field(compare=False, repr=False)
+
+    @property
+    def route_key(self) -> str:
+        return f"{self.method} {self.path}"
+
+    def match(self, method: str, path: str) -> dict[str, str] | None:
+        if method != self.method:
+            return None
+        found = self._pattern.match(path)
+        return None if found is None else found.groupdict()
+
+
+@dataclass(frozen=True)
+class Function:
+    logical_id: str
+    code_uri: Path
+    handler: str
+    environment: dict[str, Any]
+    timeout: int
+
+
+@dataclass
+class Template:
+    raw: dict[str, Any]
+
+    @classmethod
+    def load(cls, path: Path = TEMPLATE_PATH) -> Template:
+        return cls(yaml.load(path.read_text(), Loader=_CloudFormationLoader))  # noqa: S506 - SafeLoader subclass
+
+    @property
+    def resources(self) -> dict[str, Any]:
+        return self.raw["Resources"]
+
+    def parameter_defaults(self) -> dict[str, Any]:
+        return {name: spec.get("Default") for name, spec in self.raw.get("Parameters", {}).items()}
+
+    def resources_of_type(self, resource_type: str) -> dict[str, dict[str, Any]]:
+        return {name: res for name, res in self.resources.items() if res["Type"] == resource_type}
+
+    def functions(self) -> dict[str, Function]:
+        globals_ = self.raw.get("Globals", {}).get("Function", {})
+        functions = {}
+        for name, resource in self.resources_of_type("AWS::Serverless::Function").items():
+            props = resource["Properties"]
+            environment = dict(globals_.get("Environment", {}).get("Variables", {}))
+            environment.update(props.get("Environment", {}).get("Variables", {}))
+            functions[name] = Function(
+                logical_id=name,
+                code_uri=PROJECT_ROOT / props["CodeUri"],
+                handler=props.get("Handler", globals_.get("Handler")),
+                environment=environment,
+                timeout=int(props.get("Timeout", globals_.get("Timeout", 3))),
+            )
+        return functions
+
+    def routes(self) -> list[Route]:
+        routes = []
+        for name, resource in self.resources_of_type("AWS::Serverless::Function").items():
+            for event in resource["Properties"].get("Events", {}).values():
+                if event["Type"] != "HttpApi":
+                    continue
+                method, path = event["Properties"]["Method"].upper(), event["Properties"]["Path"]
+                regex = "^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(path)) + "$"
+                routes.append(Route(method=method, path=path, function=name, _pattern=re.compile(regex)))
+        # Literal segments beat parameters, as in API Gateway: longer literal prefixes first.
+        return sorted(routes, key=lambda route: (route.path.count("{"), -len(route.path)))
+
+    def authorizer_function(self) -> str | None:
+        for resource in self.resources_of_type("AWS::Serverless::HttpApi").values():
+            auth = resource["Properties"].get("Auth", {})
+            default = auth.get("DefaultAuthorizer")
+            if default:
+                arn = auth["Authorizers"][default]["FunctionArn"]
+                return arn["Fn::GetAtt"][0]
+        return None

@@ -1,0 +1,150 @@
+"""Shared fixtures: moto through boto3, resources created from template.yaml itself."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from integration import wiring
+from local_runtime.events import authorizer_event, http_api_event
+from local_runtime.resources import Stack
+from local_runtime.template import PROJECT_ROOT, Template
+
+BASE = "/api/v1/integration"
+ALL = "webhooks:read webhooks:write api-keys:read api-keys:write"
+
+
+class LambdaContext:
+    function_name = "test-function"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:test-function"
+    aws_request_id = "test-request"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 10_000
+
+
+def load_function(folder: str) -> ModuleType:
+    """Import functions/<folder>/app.py afresh (every function's module is called app)."""
+    path = PROJECT_ROOT / "functions" / folder / "app.py"
+    spec = importlib.util.spec_from_file_location(f"functions_{folder}_app", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def template() -> Template:
+    return Template.load()
+
+
+@pytest.fixture
+def aws(template: Template, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+    """A moto account holding the template's resources; the environment the functions get."""
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    stack = Stack(template, {"Stage": "test"})
+    with mock_aws():
+        stack.create_resources(boto3.Session(region_name="us-east-1"))
+        for name, value in stack.function_environment("CreateApiKeyFunction").items():
+            monkeypatch.setenv(name, value)
+        wiring.reset()
+        yield stack
+        wiring.reset()
+
+
+@pytest.fixture
+def table_name(aws: Stack) -> str:
+    return os.environ["TABLE_NAME"]
+
+
+@pytest.fixture
+def dynamodb(aws: Stack) -> Any:
+    return boto3.client("dynamodb", region_name="us-east-1")
+
+
+class Api:
+    """Calls the functions in process the way API Gateway would, behind a given identity."""
+
+    def __init__(self, template: Template) -> None:
+        self._routes = template.routes()
+        self._folders = {name: Path(f.code_uri).name for name, f in template.functions().items()}
+        self._modules: dict[str, ModuleType] = {}
+
+    def handler(self, logical_id: str) -> Any:
+        if logical_id not in self._modules:
+            self._modules[logical_id] = load_function(self._folders[logical_id])
+        return self._modules[logical_id].lambda_handler
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        tenant: str = "tenant-a",
+        scopes: str = ALL,
+        body: Any = None,
+        raw_body: str | bytes | None = None,
+        headers: dict[str, str] | None = None,
+        query: str = "",
+    ) -> tuple[int, dict[str, str], Any]:
+        full_path = BASE + path
+        for route in self._routes:
+            params = route.match(method, full_path)
+            if params is not None:
+                break
+        else:
+            raise AssertionError(f"no route in template.yaml for {method} {full_path}")
+        payload = raw_body if raw_body is not None else (json.dumps(body) if body is not None else None)
+        event = http_api_event(
+            method,
+            full_path,
+            route_key=route.route_key,
+            path_parameters=params,
+            headers={"content-type": "application/json", **(headers or {})},
+            query=query,
+            body=payload,
+            authorizer_context={"tenantId": tenant, "credentialId": "key_test", "scopes": scopes},
+        )
+        response = self.handler(route.function)(event, LambdaContext())
+        text = response.get("body") or ""
+        content_type = {k.lower(): v for k, v in response.get("headers", {}).items()}.get("content-type", "")
+        parsed = json.loads(text) if text and "json" in content_type else text
+        return response["statusCode"], {k.lower(): v for k, v in response.get("headers", {}).items()}, parsed
+
+    def authorize(self, headers: dict[str, str], path: str = "/api-keys", method: str = "GET") -> dict[str, Any]:
+        """Run the authorizer; returns its response, raises its ``Unauthorized`` exception."""
+        event = authorizer_event(method, BASE + path, route_key=f"{method} {BASE}{path}", headers=headers)
+        return self.handler("AuthorizerFunction")(event, LambdaContext())
+
+
+@pytest.fixture
+def api(aws: Stack, template: Template) -> Api:
+    return Api(template)
+
+
+def scan_all(client: Any, table: str) -> list[dict[str, Any]]:
+    """Every item of the table (tests only: no request path ever scans)."""
+    items, kwargs = [], {"TableName": table}
+    while True:
+        page = client.scan(**kwargs)
+        items.extend(page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
