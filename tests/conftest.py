@@ -19,6 +19,11 @@ from local_runtime.events import authorizer_event, http_api_event
 from local_runtime.resources import Stack
 from local_runtime.template import PROJECT_ROOT, Template
 
+# Powertools reads these when its utilities are first built, which may be at import time.
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "integration")
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "integration")
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+
 BASE = "/api/v1/integration"
 ALL = "webhooks:read webhooks:write api-keys:read api-keys:write"
 
@@ -49,19 +54,23 @@ def template() -> Template:
     return Template.load()
 
 
+@pytest.fixture(scope="session")
+def boto_session() -> boto3.Session:
+    """One session for the whole run: loading botocore's service models is the slow part."""
+    return boto3.Session(region_name="us-east-1")
+
+
 @pytest.fixture
-def aws(template: Template, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+def aws(template: Template, boto_session: boto3.Session, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     """A moto account holding the template's resources; the environment the functions get."""
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
-    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
     stack = Stack(template, {"Stage": "test"})
     with mock_aws():
-        stack.create_resources(boto3.Session(region_name="us-east-1"))
+        stack.create_resources(boto_session)
         for name, value in stack.function_environment("CreateApiKeyFunction").items():
             monkeypatch.setenv(name, value)
         wiring.reset()

@@ -1,12 +1,23 @@
-"""Composition root: builds repositories from the environment, once per process."""
+"""Composition root: builds repositories and rules from the environment, once per process.
+
+Environment (set by template.yaml, or by the local runtime):
+- ``TABLE_NAME``: the single table.
+- ``MAX_WEBHOOKS_PER_TENANT`` (default 50), ``PLATFORM_EVENT_TYPES`` (comma-separated).
+- ``WEBHOOK_ALLOW_HTTP``: accept plain-http webhook URLs (deployment parameter; local: true).
+- ``WEBHOOK_ALLOW_LOOPBACK``: accept loopback webhook hosts (the local runtime only).
+"""
 
 from __future__ import annotations
 
 import functools
 import os
 
+from integration.domain.event_types import EventTypeCatalogue, parse_platform_event_types
+from integration.domain.url_policy import UrlPolicy
+from integration.domain.webhooks import DEFAULT_MAX_WEBHOOKS_PER_TENANT, WebhookRules
 from integration.infrastructure.api_key_repository import DynamoDBApiKeyRepository
 from integration.infrastructure.aws import dynamodb_client
+from integration.infrastructure.webhook_repository import DynamoDBWebhookRepository
 
 
 def table_name() -> str:
@@ -16,12 +27,35 @@ def table_name() -> str:
         raise RuntimeError("TABLE_NAME is not set: name the DynamoDB table this service uses") from None
 
 
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "false").strip().lower() in ("1", "true", "yes")
+
+
 @functools.cache
 def api_key_repository() -> DynamoDBApiKeyRepository:
     return DynamoDBApiKeyRepository(dynamodb_client(), table_name())
 
 
+@functools.cache
+def webhook_repository() -> DynamoDBWebhookRepository:
+    return DynamoDBWebhookRepository(dynamodb_client(), table_name())
+
+
+@functools.cache
+def event_type_catalogue() -> EventTypeCatalogue:
+    return EventTypeCatalogue(parse_platform_event_types(os.environ.get("PLATFORM_EVENT_TYPES", "")))
+
+
+@functools.cache
+def webhook_rules() -> WebhookRules:
+    return WebhookRules(
+        url_policy=UrlPolicy(allow_http=_flag("WEBHOOK_ALLOW_HTTP"), allow_loopback=_flag("WEBHOOK_ALLOW_LOOPBACK")),
+        catalogue=event_type_catalogue(),
+        max_per_tenant=int(os.environ.get("MAX_WEBHOOKS_PER_TENANT", DEFAULT_MAX_WEBHOOKS_PER_TENANT)),
+    )
+
+
 def reset() -> None:
     """Forget everything built (tests change the environment between cases)."""
-    api_key_repository.cache_clear()
-    dynamodb_client.cache_clear()
+    for cached in (api_key_repository, webhook_repository, event_type_catalogue, webhook_rules, dynamodb_client):
+        cached.cache_clear()

@@ -18,6 +18,7 @@ from integration.api.problems import PROBLEM_CONTENT_TYPE, field_errors, problem
 from integration.domain.errors import (
     AuthenticationError,
     InvalidFieldError,
+    LimitExceededError,
     NotFoundError,
     PermissionDeniedError,
 )
@@ -32,11 +33,11 @@ def problem(status: int, slug: str, detail: str, errors: list[dict[str, str]] | 
     return Response(status_code=status, content_type=PROBLEM_CONTENT_TYPE, body=problem_json(status, slug, detail, errors))
 
 
-def _problem_event_response(status: int, slug: str, detail: str) -> dict[str, Any]:
+def _problem_event_response(status: int, slug: str, detail: str, errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
     return {
         "statusCode": status,
         "headers": {"Content-Type": PROBLEM_CONTENT_TYPE},
-        "body": problem_json(status, slug, detail),
+        "body": problem_json(status, slug, detail, errors),
         "isBase64Encoded": False,
     }
 
@@ -52,16 +53,24 @@ def _body_bytes(event: dict[str, Any]) -> bytes:
 
 
 def _precheck(event: dict[str, Any]) -> dict[str, Any] | None:
-    """Refuse what no route should parse: oversized (413) and non-JSON (415) bodies."""
+    """Refuse what no route should parse: oversized (413), non-JSON (415) and array (422) bodies."""
     body = _body_bytes(event)
     if not body:
         return None
     if len(body) > MAX_BODY_BYTES:
         return _problem_event_response(413, "payload-too-large", f"the request body must be at most {MAX_BODY_BYTES} bytes")
-    headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
-    media_type = headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    headers = event.get("headers") or {}
+    content_type = next((value for name, value in headers.items() if name.lower() == "content-type"), "application/json")
+    media_type = content_type.split(";")[0].strip().lower()
     if media_type != "application/json" and not media_type.endswith("+json"):
         return _problem_event_response(415, "unsupported-media-type", "send the request body as application/json")
+    # Media types are case-insensitive; Powertools' body parser compares them as written.
+    headers["content-type"] = "application/json"
+    if body.lstrip()[:1] == b"[":
+        # Powertools would validate only the first element of a JSON array.
+        return _problem_event_response(
+            422, "validation-error", "the request body must be a JSON object", [{"field": "body", "message": "must be a JSON object", "type": "model_type"}]
+        )
     return None
 
 
@@ -105,11 +114,16 @@ def create_app() -> IntegrationResolver:
 
     @app.exception_handler(InvalidFieldError)
     def _invalid_field(error: InvalidFieldError) -> Response:
-        return problem(422, "validation-error", "the request is not valid", [{"field": error.field, "message": error.message, "type": "invalid"}])
+        errors = [{"field": field, "message": message, "type": "invalid"} for field, message in error.errors]
+        return problem(422, "validation-error", "the request is not valid", errors)
 
     @app.exception_handler(NotFoundError)
     def _not_found(error: NotFoundError) -> Response:
         return problem(404, "not-found", str(error))
+
+    @app.exception_handler(LimitExceededError)
+    def _limit_exceeded(error: LimitExceededError) -> Response:
+        return problem(409, "limit-exceeded", str(error))
 
     @app.exception_handler(PermissionDeniedError)
     def _forbidden(error: PermissionDeniedError) -> Response:

@@ -6,11 +6,15 @@ Service name and metrics namespace come from ``POWERTOOLS_SERVICE_NAME`` and
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging import correlation_paths
+
+# A read-only request publishes no business metric; that is expected, not worth a warning.
+warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 logger = Logger()
 tracer = Tracer()

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from integration.domain.api_keys import MAX_NAME_LENGTH, ApiKey, ApiKeyStatus, IssuedApiKey
 from integration.domain.pagination import Page
 from integration.domain.scopes import Scope
+from integration.domain.url_policy import MAX_URL_LENGTH
+from integration.domain.webhooks import MAX_DESCRIPTION_LENGTH, MAX_EVENT_TYPES, Webhook, WebhookFields, WebhookStatus
+from integration.domain.webhooks import MAX_NAME_LENGTH as WEBHOOK_MAX_NAME_LENGTH
 
 
 class _Request(BaseModel):
@@ -19,6 +24,13 @@ class CreateApiKeyRequest(_Request):
     name: str = Field(min_length=1, max_length=MAX_NAME_LENGTH, description="A label to recognise the key by.")
     scopes: list[Scope] = Field(min_length=1, max_length=len(Scope), description="What the key may do.")
     expires_at: AwareDatetime | None = Field(default=None, description="When the key stops working (ISO 8601, future).")
+
+    @field_validator("expires_at", mode="before")
+    @classmethod
+    def _iso_8601_only(cls, value: Any) -> Any:
+        if value is not None and not isinstance(value, str):
+            raise ValueError("must be an ISO 8601 date-time string, e.g. 2030-01-01T00:00:00Z")
+        return value
 
 
 class ApiKeyView(BaseModel):
@@ -60,3 +72,69 @@ class ApiKeyPageView(BaseModel):
     @classmethod
     def of(cls, page: Page[ApiKey], now: datetime) -> ApiKeyPageView:
         return cls(items=[ApiKeyView.of(key, now) for key in page.items], next_cursor=page.next_cursor)
+
+
+# ---------------------------------------------------------------------------------- webhooks
+
+
+class _WebhookFieldsRequest(_Request):
+    name: str = Field(min_length=1, max_length=WEBHOOK_MAX_NAME_LENGTH, description="A label for the endpoint.")
+    url: str = Field(min_length=1, max_length=MAX_URL_LENGTH, description="Absolute https URL that receives the events.")
+    events: list[str] = Field(
+        min_length=1, max_length=MAX_EVENT_TYPES, description="Event types to receive; `*` for all. See GET /event-types."
+    )
+    description: str | None = Field(default=None, max_length=MAX_DESCRIPTION_LENGTH)
+
+    def fields(self, status: WebhookStatus) -> WebhookFields:
+        return WebhookFields(name=self.name, url=self.url, events=tuple(self.events), description=self.description, status=status)
+
+
+class CreateWebhookRequest(_WebhookFieldsRequest):
+    status: WebhookStatus = WebhookStatus.ACTIVE
+
+
+class UpdateWebhookRequest(_WebhookFieldsRequest):
+    """PUT replaces the webhook's fields: send all of them (``description`` may be omitted to clear it)."""
+
+    status: WebhookStatus
+
+
+class WebhookView(BaseModel):
+    id: str
+    name: str
+    url: str
+    events: list[str]
+    description: str | None
+    status: WebhookStatus
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, webhook: Webhook) -> WebhookView:
+        return cls(
+            id=webhook.id,
+            name=webhook.name,
+            url=webhook.url,
+            events=list(webhook.events),
+            description=webhook.description,
+            status=webhook.status,
+            created_at=webhook.created_at,
+            updated_at=webhook.updated_at,
+        )
+
+
+class CreatedWebhookView(WebhookView):
+    secret: str = Field(description="The signing secret (whsec_...). Shown in this response only: store it now.")
+
+    @classmethod
+    def of_created(cls, webhook: Webhook) -> CreatedWebhookView:
+        return cls(**WebhookView.of(webhook).model_dump(), secret=webhook.secret)
+
+
+class WebhookPageView(BaseModel):
+    items: list[WebhookView]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+
+    @classmethod
+    def of(cls, page: Page[Webhook]) -> WebhookPageView:
+        return cls(items=[WebhookView.of(webhook) for webhook in page.items], next_cursor=page.next_cursor)

@@ -5,13 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 
 from integration.domain import key_format
-from integration.domain.api_keys import ApiKey, ApiKeyStatus, IssuedApiKey, issue_api_key, normalise_scopes
+from integration.domain.api_keys import API_KEY_ID_PREFIX, ApiKey, ApiKeyStatus, IssuedApiKey, issue_api_key, normalise_scopes
 from integration.domain.clock import Clock, utc_now
 from integration.domain.errors import AuthenticationError, NotFoundError
 from integration.domain.events import api_key_created, api_key_revoked
+from integration.domain.ids import is_valid_id
 from integration.domain.pagination import Page
 from integration.domain.principal import Principal
 from integration.domain.repositories import ApiKeyRepository
+
+
+def _get_or_404(repository: ApiKeyRepository, principal: Principal, api_key_id: str) -> ApiKey:
+    """The caller's tenant's key; a malformed id is not looked up, and answers like a missing one."""
+    key = repository.get(principal.tenant_id, api_key_id) if is_valid_id(api_key_id, API_KEY_ID_PREFIX) else None
+    if key is None:
+        raise NotFoundError("API key", api_key_id)
+    return key
 
 
 class CreateApiKeyUseCase:
@@ -55,10 +64,7 @@ class GetApiKeyUseCase:
         self._repository = repository
 
     def execute(self, principal: Principal, api_key_id: str) -> ApiKey:
-        key = self._repository.get(principal.tenant_id, api_key_id)
-        if key is None:
-            raise NotFoundError("API key", api_key_id)
-        return key
+        return _get_or_404(self._repository, principal, api_key_id)
 
 
 class RevokeApiKeyUseCase:
@@ -69,9 +75,7 @@ class RevokeApiKeyUseCase:
         self._clock = clock
 
     def execute(self, principal: Principal, api_key_id: str) -> ApiKey:
-        key = self._repository.get(principal.tenant_id, api_key_id)
-        if key is None:
-            raise NotFoundError("API key", api_key_id)
+        key = _get_or_404(self._repository, principal, api_key_id)
         if key.revoked_at is not None:
             return key
         now = self._clock()

@@ -25,9 +25,22 @@ class PermissionDeniedError(DomainError):
 
 
 class InvalidFieldError(DomainError):
-    """A field is well-formed but breaks a business rule (a past expiry, an unknown scope)."""
+    """Fields that are well-formed but break a business rule (a past expiry, an unknown scope).
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
+    ``errors`` holds every ``(field, message)`` found; ``field`` and ``message`` the first.
+    """
+
+    def __init__(self, field: str, message: str, *more: tuple[str, str]) -> None:
+        self.errors: tuple[tuple[str, str], ...] = ((field, message), *more)
+        super().__init__("; ".join(f"{name}: {text}" for name, text in self.errors))
         self.field = field
         self.message = message
+
+    @classmethod
+    def raise_if_any(cls, errors: list[tuple[str, str]]) -> None:
+        if errors:
+            raise cls(*errors[0], *errors[1:])
+
+
+class LimitExceededError(DomainError):
+    """The tenant has reached a quota (for example the number of webhooks)."""

@@ -55,3 +55,34 @@ def api_key_revoked(*, api_key_id: str, tenant_id: str, at: datetime) -> DomainE
         occurred_at=at,
         data={"apiKeyId": api_key_id, "tenantId": tenant_id},
     )
+
+
+def webhook_created(*, webhook_id: str, tenant_id: str, name: str, url: str, at: datetime) -> DomainEvent:
+    return DomainEvent(
+        event_type="WebhookCreated",
+        tenant_id=tenant_id,
+        aggregate_id=webhook_id,
+        occurred_at=at,
+        data={"webhookId": webhook_id, "tenantId": tenant_id, "name": name, "url": url},
+    )
+
+
+def webhook_updated(*, webhook_id: str, tenant_id: str, changes: dict[str, Any], at: datetime) -> DomainEvent:
+    """``changes``: each changed field's new value (never the secret)."""
+    return DomainEvent(
+        event_type="WebhookUpdated",
+        tenant_id=tenant_id,
+        aggregate_id=webhook_id,
+        occurred_at=at,
+        data={"webhookId": webhook_id, "tenantId": tenant_id, "changes": changes},
+    )
+
+
+def webhook_deleted(*, webhook_id: str, tenant_id: str, at: datetime) -> DomainEvent:
+    return DomainEvent(
+        event_type="WebhookDeleted",
+        tenant_id=tenant_id,
+        aggregate_id=webhook_id,
+        occurred_at=at,
+        data={"webhookId": webhook_id, "tenantId": tenant_id},
+    )

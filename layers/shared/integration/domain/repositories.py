@@ -7,6 +7,7 @@ from typing import Protocol
 from integration.domain.api_keys import ApiKey
 from integration.domain.events import DomainEvent
 from integration.domain.pagination import Page
+from integration.domain.webhooks import Webhook, WebhookStatus
 
 
 class ApiKeyRepository(Protocol):
@@ -27,3 +28,22 @@ class ApiKeyRepository(Protocol):
 
     def find_by_hash(self, key_hash: str) -> ApiKey | None:
         """One consistent read by the key's hash; None when unknown."""
+
+
+class WebhookRepository(Protocol):
+    def add(self, webhook: Webhook, event: DomainEvent, *, max_per_tenant: int) -> None:
+        """Store a new webhook and record its event, atomically; :class:`LimitExceededError`
+        when the tenant already has ``max_per_tenant`` webhooks."""
+
+    def get(self, tenant_id: str, webhook_id: str) -> Webhook | None:
+        """The tenant's webhook, or None (also when deleted or another tenant's)."""
+
+    def list(self, tenant_id: str, *, status: WebhookStatus | None, limit: int, cursor: str | None) -> Page[Webhook]:
+        """The tenant's webhooks that are not deleted, newest first, optionally of one status."""
+
+    def replace(self, webhook: Webhook, event: DomainEvent) -> None:
+        """Store the new state and record the event, atomically; :class:`NotFoundError` when the
+        webhook was deleted meanwhile."""
+
+    def delete(self, webhook: Webhook, event: DomainEvent) -> None:
+        """Soft delete: out of every listing and lookup, its record kept with ``deleted_at``."""

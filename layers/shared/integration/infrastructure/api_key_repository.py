@@ -10,12 +10,13 @@ from integration.domain.pagination import Page
 from integration.infrastructure.outbox import outbox_put
 from integration.infrastructure.table import (
     TTL_ATTRIBUTE,
-    decode_cursor,
-    encode_cursor,
     epoch_seconds,
+    failed_conditions,
     from_item,
+    get_item,
     iso,
     parse_iso,
+    query_page,
     tenant_pk,
     to_item,
 )
@@ -88,32 +89,25 @@ class DynamoDBApiKeyRepository:
         )
 
     def get(self, tenant_id: str, api_key_id: str) -> ApiKey | None:
-        response = self._client.get_item(
-            TableName=self._table,
-            Key=to_item({"PK": tenant_pk(tenant_id), "SK": _key_sk(api_key_id)}),
-            ConsistentRead=True,
-        )
-        item = response.get("Item")
+        item = get_item(self._client, self._table, tenant_pk(tenant_id), _key_sk(api_key_id))
         return None if item is None else _to_api_key(item)
 
     def list(self, tenant_id: str, *, limit: int, cursor: str | None) -> Page[ApiKey]:
-        params: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
-            "ExpressionAttributeValues": to_item({":pk": tenant_pk(tenant_id), ":prefix": API_KEY_SK_PREFIX}),
-            "ScanIndexForward": False,
-            "ConsistentRead": True,
-            # One more than asked: tells whether a next page exists without an empty last page.
-            "Limit": limit + 1,
-        }
-        if cursor is not None:
-            start = decode_cursor(tenant_id, cursor, API_KEY_SK_PREFIX)
-            params["ExclusiveStartKey"] = to_item({"PK": tenant_pk(tenant_id), "SK": start})
-        items = [_to_api_key(item) for item in self._client.query(**params).get("Items", [])]
-        if len(items) > limit:
-            items = items[:limit]
-            return Page(items=items, next_cursor=encode_cursor(tenant_id, _key_sk(items[-1].id)))
-        return Page(items=items, next_cursor=None)
+        return query_page(
+            self._client,
+            {
+                "TableName": self._table,
+                "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+                "ExpressionAttributeValues": to_item({":pk": tenant_pk(tenant_id), ":prefix": API_KEY_SK_PREFIX}),
+                "ConsistentRead": True,
+            },
+            tenant_id=tenant_id,
+            limit=limit,
+            cursor=cursor,
+            sort_key_prefix=API_KEY_SK_PREFIX,
+            start_key=lambda sort_key: {"PK": tenant_pk(tenant_id), "SK": sort_key},
+            convert=_to_api_key,
+        )
 
     def save_revocation(self, api_key: ApiKey, event: DomainEvent) -> bool:
         update = {
@@ -130,17 +124,11 @@ class DynamoDBApiKeyRepository:
                 ]
             )
         except self._client.exceptions.TransactionCanceledException as error:
-            reasons = error.response.get("CancellationReasons", [])
-            if any(reason.get("Code") == "ConditionalCheckFailed" for reason in reasons):
+            if failed_conditions(error):
                 return False
             raise
         return True
 
     def find_by_hash(self, key_hash: str) -> ApiKey | None:
-        response = self._client.get_item(
-            TableName=self._table,
-            Key=to_item({"PK": _lookup_pk(key_hash), "SK": LOOKUP_SK}),
-            ConsistentRead=True,
-        )
-        item = response.get("Item")
+        item = get_item(self._client, self._table, _lookup_pk(key_hash), LOOKUP_SK)
         return None if item is None else _to_api_key(item)

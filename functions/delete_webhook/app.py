@@ -1,0 +1,23 @@
+"""DELETE /webhooks/{id}: soft delete; 204. It never receives an event again."""
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.metrics import MetricUnit
+
+from integration.api.http import create_app
+from integration.api.observability import http_entry_point, metrics
+from integration.application.webhooks import DeleteWebhookUseCase
+from integration.domain.scopes import Scope
+from integration.wiring import webhook_repository
+
+app = create_app()
+
+
+@app.delete("/webhooks/<webhook_id>", status_code=204)
+def delete_webhook(webhook_id: str) -> Response[None]:
+    principal = app.principal(Scope.WEBHOOKS_WRITE)
+    DeleteWebhookUseCase(webhook_repository()).execute(principal, webhook_id)
+    metrics.add_metric(name="WebhooksDeleted", unit=MetricUnit.Count, value=1)
+    return Response(status_code=204)
+
+
+lambda_handler = http_entry_point(app.resolve)

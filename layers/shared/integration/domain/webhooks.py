@@ -1,0 +1,134 @@
+"""The webhook aggregate: where a tenant wants events delivered, and the rules for it."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from integration.domain.errors import InvalidFieldError
+from integration.domain.event_types import EventTypeCatalogue
+from integration.domain.ids import new_id
+from integration.domain.url_policy import UrlPolicy
+
+WEBHOOK_ID_PREFIX = "wh"
+SECRET_PREFIX = "whsec_"
+SECRET_BYTES = 32
+MAX_NAME_LENGTH = 100
+MAX_DESCRIPTION_LENGTH = 500
+MAX_EVENT_TYPES = 50
+DEFAULT_MAX_WEBHOOKS_PER_TENANT = 50
+
+
+class WebhookStatus(StrEnum):
+    ACTIVE = "active"
+    DISABLED = "disabled"
+
+
+def new_signing_secret() -> str:
+    """A Standard Webhooks signing secret: ``whsec_`` + base64 of 32 random bytes."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode("ascii")
+
+
+@dataclass(frozen=True)
+class WebhookFields:
+    """What a tenant chooses about a webhook (create and PUT take the same fields)."""
+
+    name: str
+    url: str
+    events: tuple[str, ...]
+    description: str | None
+    status: WebhookStatus
+
+
+@dataclass(frozen=True)
+class Webhook:
+    id: str
+    tenant_id: str
+    name: str
+    url: str
+    events: tuple[str, ...]
+    description: str | None
+    status: WebhookStatus
+    secret: str
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None = None
+
+    def fields(self) -> WebhookFields:
+        return WebhookFields(self.name, self.url, self.events, self.description, self.status)
+
+    def replaced(self, fields: WebhookFields, now: datetime) -> tuple[Webhook, dict[str, Any]]:
+        """This webhook with ``fields``, and the changed fields' new values (empty: no change)."""
+        old, new = self.fields(), fields
+        changes: dict[str, Any] = {}
+        for name in ("name", "url", "events", "description", "status"):
+            before, after = getattr(old, name), getattr(new, name)
+            if before != after:
+                changes[name] = list(after) if isinstance(after, tuple) else (after.value if isinstance(after, StrEnum) else after)
+        if not changes:
+            return self, {}
+        updated = replace(
+            self,
+            name=new.name,
+            url=new.url,
+            events=new.events,
+            description=new.description,
+            status=new.status,
+            updated_at=now,
+        )
+        return updated, changes
+
+
+@dataclass(frozen=True)
+class WebhookRules:
+    """The checks a webhook's fields must pass, with the deployment's settings."""
+
+    url_policy: UrlPolicy
+    catalogue: EventTypeCatalogue
+    max_per_tenant: int = DEFAULT_MAX_WEBHOOKS_PER_TENANT
+
+    def check(self, fields: WebhookFields) -> WebhookFields:
+        """The fields, normalised; :class:`InvalidFieldError` naming every field that is wrong."""
+        errors: list[tuple[str, str]] = []
+        name = fields.name.strip()
+        if not name:
+            errors.append(("name", "must not be blank"))
+        elif len(name) > MAX_NAME_LENGTH:
+            errors.append(("name", f"must be at most {MAX_NAME_LENGTH} characters"))
+        description = fields.description.strip() if fields.description is not None else None
+        if description is not None and len(description) > MAX_DESCRIPTION_LENGTH:
+            errors.append(("description", f"must be at most {MAX_DESCRIPTION_LENGTH} characters"))
+        events = tuple(dict.fromkeys(event.strip() for event in fields.events))
+        unknown = [event for event in events if event not in self.catalogue]
+        if not events:
+            errors.append(("events", "at least one event type is required ('*' for all)"))
+        elif len(events) > MAX_EVENT_TYPES:
+            errors.append(("events", f"at most {MAX_EVENT_TYPES} event types"))
+        elif unknown:
+            errors.append(("events", f"unknown event type(s): {', '.join(unknown)}; see the event type catalogue"))
+        url = fields.url.strip()
+        try:
+            self.url_policy.check(url)
+        except InvalidFieldError as error:
+            errors.extend(error.errors)
+        InvalidFieldError.raise_if_any(errors)
+        return WebhookFields(name=name, url=url, events=events, description=description or None, status=fields.status)
+
+
+def create_webhook(*, tenant_id: str, fields: WebhookFields, now: datetime) -> Webhook:
+    return Webhook(
+        id=new_id(WEBHOOK_ID_PREFIX, int(now.timestamp() * 1000)),
+        tenant_id=tenant_id,
+        name=fields.name,
+        url=fields.url,
+        events=fields.events,
+        description=fields.description,
+        status=fields.status,
+        secret=new_signing_secret(),
+        created_at=now,
+        updated_at=now,
+    )

@@ -1,0 +1,195 @@
+"""Webhooks on the single table; see :mod:`integration.infrastructure.table` for the layout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from integration.domain.errors import LimitExceededError, NotFoundError
+from integration.domain.events import DomainEvent
+from integration.domain.pagination import Page
+from integration.domain.webhooks import Webhook, WebhookStatus
+from integration.infrastructure.outbox import outbox_put
+from integration.infrastructure.table import (
+    GSI1,
+    failed_conditions,
+    from_item,
+    get_item,
+    iso,
+    parse_iso,
+    query_page,
+    tenant_pk,
+    to_item,
+)
+
+WEBHOOK_SK_PREFIX = "WEBHOOK#"
+DELETED_SK_PREFIX = "DELETEDWEBHOOK#"
+QUOTA_SK = "QUOTA#WEBHOOKS"
+
+
+def _status_partition(tenant_id: str, status: WebhookStatus) -> str:
+    return f"{tenant_pk(tenant_id)}#WEBHOOKS#{status.value}"
+
+
+def _attributes(webhook: Webhook) -> dict[str, Any]:
+    return {
+        "id": webhook.id,
+        "tenant_id": webhook.tenant_id,
+        "name": webhook.name,
+        "url": webhook.url,
+        "events": list(webhook.events),
+        "description": webhook.description,
+        "status": webhook.status.value,
+        "secret": webhook.secret,
+        "created_at": iso(webhook.created_at),
+        "updated_at": iso(webhook.updated_at),
+        "deleted_at": iso(webhook.deleted_at),
+    }
+
+
+def _live_item(webhook: Webhook) -> dict[str, Any]:
+    return to_item(
+        {
+            "PK": tenant_pk(webhook.tenant_id),
+            "SK": WEBHOOK_SK_PREFIX + webhook.id,
+            "GSI1PK": _status_partition(webhook.tenant_id, webhook.status),
+            "GSI1SK": WEBHOOK_SK_PREFIX + webhook.id,
+            "entity": "Webhook",
+            **_attributes(webhook),
+        }
+    )
+
+
+def _to_webhook(item: dict[str, Any]) -> Webhook:
+    values = from_item(item)
+    return Webhook(
+        id=values["id"],
+        tenant_id=values["tenant_id"],
+        name=values["name"],
+        url=values["url"],
+        events=tuple(values["events"]),
+        description=values.get("description"),
+        status=WebhookStatus(values["status"]),
+        secret=values["secret"],
+        created_at=parse_iso(values["created_at"]),
+        updated_at=parse_iso(values["updated_at"]),
+        deleted_at=parse_iso(values.get("deleted_at")),
+    )
+
+
+class DynamoDBWebhookRepository:
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def _quota_key(self, tenant_id: str) -> dict[str, Any]:
+        return to_item({"PK": tenant_pk(tenant_id), "SK": QUOTA_SK})
+
+    def add(self, webhook: Webhook, event: DomainEvent, *, max_per_tenant: int) -> None:
+        try:
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": self._quota_key(webhook.tenant_id),
+                            "UpdateExpression": "SET #count = if_not_exists(#count, :zero) + :one, entity = :entity",
+                            "ConditionExpression": "attribute_not_exists(#count) OR #count < :max",
+                            "ExpressionAttributeNames": {"#count": "webhook_count"},
+                            "ExpressionAttributeValues": to_item({":zero": 0, ":one": 1, ":max": max_per_tenant, ":entity": "WebhookQuota"}),
+                        }
+                    },
+                    {"Put": {"TableName": self._table, "Item": _live_item(webhook), "ConditionExpression": "attribute_not_exists(PK)"}},
+                    outbox_put(self._table, event),
+                ]
+            )
+        except self._client.exceptions.TransactionCanceledException as error:
+            if 0 in failed_conditions(error):
+                raise LimitExceededError(f"a tenant can have at most {max_per_tenant} webhooks; delete one first") from None
+            raise
+
+    def get(self, tenant_id: str, webhook_id: str) -> Webhook | None:
+        item = get_item(self._client, self._table, tenant_pk(tenant_id), WEBHOOK_SK_PREFIX + webhook_id)
+        return None if item is None else _to_webhook(item)
+
+    def list(self, tenant_id: str, *, status: WebhookStatus | None, limit: int, cursor: str | None) -> Page[Webhook]:
+        if status is None:  # every live webhook: the table's own range, deleted ones are outside it
+            query = {
+                "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+                "ExpressionAttributeValues": to_item({":pk": tenant_pk(tenant_id), ":prefix": WEBHOOK_SK_PREFIX}),
+                "ConsistentRead": True,
+            }
+        else:  # one status: the sparse index
+            query = {
+                "IndexName": GSI1,
+                "KeyConditionExpression": "GSI1PK = :pk",
+                "ExpressionAttributeValues": to_item({":pk": _status_partition(tenant_id, status)}),
+            }
+
+        def start_key(sort_key: str) -> dict[str, str]:
+            key = {"PK": tenant_pk(tenant_id), "SK": sort_key}
+            if status is not None:
+                key |= {"GSI1PK": _status_partition(tenant_id, status), "GSI1SK": sort_key}
+            return key
+
+        return query_page(
+            self._client,
+            {"TableName": self._table, **query},
+            tenant_id=tenant_id,
+            limit=limit,
+            cursor=cursor,
+            sort_key_prefix=WEBHOOK_SK_PREFIX,
+            start_key=start_key,
+            convert=_to_webhook,
+            listing=status.value if status is not None else "",
+        )
+
+    def replace(self, webhook: Webhook, event: DomainEvent) -> None:
+        try:
+            self._client.transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": self._table, "Item": _live_item(webhook), "ConditionExpression": "attribute_exists(PK)"}},
+                    outbox_put(self._table, event),
+                ]
+            )
+        except self._client.exceptions.TransactionCanceledException as error:
+            if 0 in failed_conditions(error):
+                raise NotFoundError("webhook", webhook.id) from None
+            raise
+
+    def delete(self, webhook: Webhook, event: DomainEvent) -> None:
+        deleted = {**_attributes(webhook), "deleted_at": iso(event.occurred_at), "secret": None}  # the secret goes
+        try:
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Delete": {
+                            "TableName": self._table,
+                            "Key": to_item({"PK": tenant_pk(webhook.tenant_id), "SK": WEBHOOK_SK_PREFIX + webhook.id}),
+                            "ConditionExpression": "attribute_exists(PK)",
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": to_item(
+                                {"PK": tenant_pk(webhook.tenant_id), "SK": DELETED_SK_PREFIX + webhook.id, "entity": "DeletedWebhook", **deleted}
+                            ),
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": self._quota_key(webhook.tenant_id),
+                            "UpdateExpression": "SET #count = #count - :one",
+                            "ConditionExpression": "#count > :zero",
+                            "ExpressionAttributeNames": {"#count": "webhook_count"},
+                            "ExpressionAttributeValues": to_item({":zero": 0, ":one": 1}),
+                        }
+                    },
+                    outbox_put(self._table, event),
+                ]
+            )
+        except self._client.exceptions.TransactionCanceledException as error:
+            if 0 in failed_conditions(error):
+                raise NotFoundError("webhook", webhook.id) from None
+            raise

@@ -1,0 +1,125 @@
+"""An HTTP API Gateway stand-in: route (from template.yaml), authorize, invoke, answer.
+
+Answers as API Gateway does where the function does not: 404 ``{"message":"Not Found"}`` for
+an unknown route, 401 ``{"message":"Unauthorized"}`` when the authorizer raises
+``Unauthorized``, 403 ``{"message":"Forbidden"}`` when it returns ``isAuthorized: false``, and
+500 ``{"message":"Internal Server Error"}`` when a function fails.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import json
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from local_runtime.events import authorizer_event, http_api_event
+from local_runtime.lambda_context import LocalLambdaContext
+from local_runtime.template import Function, Route, Template
+
+
+@dataclass
+class GatewayResponse:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    function: str | None = None
+    cookies: tuple[str, ...] = ()
+
+
+def _gateway_error(status: int, message: str) -> GatewayResponse:
+    return GatewayResponse(status, {"content-type": "application/json"}, json.dumps({"message": message}).encode())
+
+
+class LoadedFunction:
+    """One function's handler, imported once, invoked one request at a time like a Lambda
+    instance (Powertools' resolver keeps per-request state in module globals)."""
+
+    def __init__(self, function: Function) -> None:
+        self.function = function
+        self._lock = threading.Lock()
+        self._handler: Any = None
+
+    def _load(self) -> Any:
+        module_name, handler_name = self.function.handler.rsplit(".", 1)
+        path = self.function.code_uri / f"{module_name.replace('.', '/')}.py"
+        spec = importlib.util.spec_from_file_location(f"local_{self.function.logical_id}_{module_name}", path)
+        assert spec is not None and spec.loader is not None
+        module: ModuleType = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return getattr(module, handler_name)
+
+    def invoke(self, event: dict[str, Any]) -> Any:
+        with self._lock:
+            if self._handler is None:
+                self._handler = self._load()
+            return self._handler(event, LocalLambdaContext(self.function.logical_id, self.function.timeout))
+
+
+class Gateway:
+    def __init__(self, template: Template) -> None:
+        self.routes: list[Route] = template.routes()
+        self.functions = {name: LoadedFunction(function) for name, function in template.functions().items()}
+        self.authorizer = template.authorizer_function()
+
+    def handle(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> GatewayResponse:
+        for route in self.routes:
+            parameters = route.match(method, path)
+            if parameters is not None:
+                break
+        else:
+            return _gateway_error(404, "Not Found")
+
+        authorizer_context = None
+        if self.authorizer is not None:
+            event = authorizer_event(method, path, route_key=route.route_key, headers=headers, query=query)
+            try:
+                decision = self.functions[self.authorizer].invoke(event)
+            except Exception as error:  # noqa: BLE001 - API Gateway maps any authorizer failure
+                if str(error) == "Unauthorized":
+                    return _gateway_error(401, "Unauthorized")
+                print(f"local runtime: authorizer failed: {error!r}", file=sys.stderr)
+                return _gateway_error(500, "Internal Server Error")
+            if not decision.get("isAuthorized"):
+                return _gateway_error(403, "Forbidden")
+            authorizer_context = decision.get("context", {})
+
+        event = http_api_event(
+            method,
+            path,
+            route_key=route.route_key,
+            path_parameters=parameters or None,
+            headers=headers,
+            query=query,
+            body=body or None,
+            authorizer_context=authorizer_context,
+        )
+        try:
+            result = self.functions[route.function].invoke(event)
+        except Exception as error:  # noqa: BLE001 - a crashed function is a 500 at the gateway
+            print(f"local runtime: {route.function} failed: {error!r}", file=sys.stderr)
+            return _gateway_error(500, "Internal Server Error")
+        return _to_gateway_response(result, route.function)
+
+
+def _to_gateway_response(result: Any, function: str) -> GatewayResponse:
+    """Payload 2.0 response rules: a dict with statusCode is a full response, anything else is a JSON 200."""
+    if not isinstance(result, dict) or "statusCode" not in result:
+        return GatewayResponse(200, {"content-type": "application/json"}, json.dumps(result).encode(), function)
+    body = result.get("body") or ""
+    raw = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode("utf-8")
+    headers = {name.lower(): str(value) for name, value in (result.get("headers") or {}).items()}
+    for name, values in (result.get("multiValueHeaders") or {}).items():
+        headers[name.lower()] = ", ".join(values)
+    return GatewayResponse(int(result["statusCode"]), headers, raw, function, tuple(result.get("cookies") or ()))
+
+
+def timed(gateway: Gateway, *args: Any) -> tuple[GatewayResponse, float]:
+    started = time.perf_counter()
+    response = gateway.handle(*args)
+    return response, (time.perf_counter() - started) * 1000

@@ -1,0 +1,107 @@
+"""template.yaml is deployable and means what the README says: lint, least privilege, layout."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from local_runtime.template import PROJECT_ROOT, Template
+from tests.conftest import load_function
+
+CFN_LINT = Path(sys.executable).parent / "cfn-lint"
+
+
+def test_cfn_lint_reports_no_errors_or_warnings() -> None:
+    done = subprocess.run([str(CFN_LINT), "--format", "parseable", str(PROJECT_ROOT / "template.yaml")], capture_output=True, text=True)  # noqa: S603
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip() == ""
+
+
+def test_every_function_runs_python313_on_the_shared_layer(template: Template) -> None:
+    globals_ = template.raw["Globals"]["Function"]
+    assert globals_["Runtime"] == "python3.13"
+    assert globals_["Layers"] == [{"Ref": "SharedLayer"}]
+    layer = template.resources["SharedLayer"]
+    assert layer["Properties"]["CompatibleArchitectures"] == globals_["Architectures"]
+
+
+def test_one_function_per_route_and_every_route_behind_the_authorizer(template: Template) -> None:
+    routes = template.routes()
+    assert len({route.function for route in routes}) == len(routes)
+    assert template.authorizer_function() == "AuthorizerFunction"
+    for resource in template.resources_of_type("AWS::Serverless::Function").values():
+        for event in resource["Properties"].get("Events", {}).values():
+            assert "Auth" not in event["Properties"], "a route overrides the default authorizer"
+
+
+def test_authorizer_result_is_not_cached_so_revocation_is_immediate(template: Template) -> None:
+    (api,) = template.resources_of_type("AWS::Serverless::HttpApi").values()
+    authorizer = api["Properties"]["Auth"]["Authorizers"]["ApiKeyAuthorizer"]
+    assert authorizer["EnableSimpleResponses"] is True
+    assert authorizer["AuthorizerPayloadFormatVersion"] == "2.0"
+    assert "Identity" not in authorizer  # no identity source: no result cache
+
+
+def test_table_is_on_demand_with_pitr_ttl_stream_and_encryption(template: Template) -> None:
+    table = template.resources["Table"]["Properties"]
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "ttl", "Enabled": True}
+    assert table["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    assert table["SSESpecification"]["SSEEnabled"] is True
+
+
+# What each function may do, and nothing more (least privilege).
+EXPECTED_ACTIONS = {
+    "AuthorizerFunction": {"dynamodb:GetItem"},
+    "ListApiKeysFunction": {"dynamodb:Query"},
+    "CreateApiKeyFunction": {"dynamodb:PutItem"},
+    "GetApiKeyFunction": {"dynamodb:GetItem"},
+    "RevokeApiKeyFunction": {"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"},
+    "ListWebhooksFunction": {"dynamodb:Query"},
+    "CreateWebhookFunction": {"dynamodb:PutItem", "dynamodb:UpdateItem"},
+    "GetWebhookFunction": {"dynamodb:GetItem"},
+    "UpdateWebhookFunction": {"dynamodb:GetItem", "dynamodb:PutItem"},
+    "DeleteWebhookFunction": {"dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+}
+TABLE = {"Fn::GetAtt": ["Table", "Arn"]}
+TABLE_INDEX = {"Fn::Sub": "${Table.Arn}/index/GSI1"}
+
+
+def test_every_function_is_listed_in_the_least_privilege_table(template: Template) -> None:
+    assert set(template.functions()) == set(EXPECTED_ACTIONS)
+
+
+@pytest.mark.parametrize("function", sorted(EXPECTED_ACTIONS))
+def test_function_policies_are_least_privilege(template: Template, function: str) -> None:
+    actions: set[str] = set()
+    for policy in template.resources[function]["Properties"]["Policies"]:
+        assert isinstance(policy, dict) and "Statement" in policy, "managed or SAM policy templates grant too much"
+        for statement in policy["Statement"]:
+            resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            assert all(resource in (TABLE, TABLE_INDEX) for resource in resources)
+            listed = statement["Action"]
+            actions |= {listed} if isinstance(listed, str) else set(listed)
+    assert actions == EXPECTED_ACTIONS[function]
+
+
+def test_every_function_has_a_sample_event_that_it_accepts(template: Template) -> None:
+    for name, function in template.functions().items():
+        sample = PROJECT_ROOT / "events" / f"{function.code_uri.name}.json"
+        assert sample.is_file(), f"{name} has no sample event in events/"
+        event = json.loads(sample.read_text())
+        assert event["version"] == "2.0"
+    for route in template.routes():
+        event = json.loads((PROJECT_ROOT / "events" / f"{template.functions()[route.function].code_uri.name}.json").read_text())
+        assert event["routeKey"] == route.route_key
+        assert route.match(event["requestContext"]["http"]["method"], event["rawPath"]) is not None
+
+
+def test_every_function_module_imports_and_exposes_its_handler(template: Template) -> None:
+    for function in template.functions().values():
+        module_name, handler = function.handler.split(".")
+        assert callable(getattr(load_function(function.code_uri.name), handler))
