@@ -48,6 +48,7 @@ def main() -> int:
     from local_runtime.gateway import Gateway
     from local_runtime.resources import Stack
     from local_runtime.server import make_server
+    from local_runtime.streams import StreamPoller
     from local_runtime.template import Template
 
     moto = ThreadedMotoServer(ip_address=HOST, port=aws_port, verbose=False)
@@ -69,7 +70,20 @@ def main() -> int:
         bootstrap = CreateApiKeyUseCase(api_key_repository()).execute(
             tenant_id=DEMO_TENANT, name="bootstrap (make run)", scopes=list(ALL_SCOPES), expires_at=None, granted_to_caller=None
         )
-        server = make_server(Gateway(template), HOST, api_port)
+        gateway = Gateway(template)
+        server = make_server(gateway, HOST, api_port)
+        pollers = [
+            StreamPoller(
+                subscription,
+                gateway.functions[subscription.function],
+                session=boto3.Session(),
+                table_name=stack.physical[subscription.table],
+                failure_queue_name=stack.physical.get(subscription.on_failure_queue or ""),
+            )
+            for subscription in template.stream_subscriptions()
+        ]
+        for poller in pollers:
+            poller.start()
     except BaseException:
         moto.stop()
         raise
@@ -86,7 +100,8 @@ def main() -> int:
         "",
         f"integration local runtime: API on {api_url} (AWS emulator: moto server on {endpoint})",
         "Routes (from template.yaml):",
-        *(f"  {route.method:6} {route.path}  ->  {route.function}" for route in Gateway(template).routes),
+        *(f"  {route.method:6} {route.path}  ->  {route.function}" for route in gateway.routes),
+        *(f"  stream  table {stack.physical[sub.table]}  ->  {sub.function}" for sub in template.stream_subscriptions()),
         "",
         "Local settings: webhook URLs may use plain http and loopback hosts (127.0.0.0/8, ::1, localhost);",
         "private, link-local and other non-public addresses are still refused, as in a deployment.",
@@ -114,6 +129,8 @@ def main() -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        for poller in pollers:
+            poller.stop()
         server.shutdown()
         server.server_close()
         moto.stop()

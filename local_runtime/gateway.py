@@ -36,13 +36,19 @@ def _gateway_error(status: int, message: str) -> GatewayResponse:
     return GatewayResponse(status, {"content-type": "application/json"}, json.dumps({"message": message}).encode())
 
 
+# One invocation at a time across all functions: they share this process (environment,
+# boto3's default session, Powertools' logger and resolver state), which Lambda never shares
+# between two concurrent invocations. boto3's default session is not safe for concurrent
+# client creation, for one.
+_INVOCATION_LOCK = threading.Lock()
+
+
 class LoadedFunction:
-    """One function's handler, imported once, invoked one request at a time like a Lambda
-    instance (Powertools' resolver keeps per-request state in module globals)."""
+    """One function's handler, imported once, invoked like a Lambda instance: one at a time."""
 
     def __init__(self, function: Function) -> None:
         self.function = function
-        self._lock = threading.Lock()
+        self._lock = _INVOCATION_LOCK
         self._handler: Any = None
 
     def _load(self) -> Any:

@@ -56,6 +56,8 @@ class Stack:
             return f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{name}"
         if resource_type == "AWS::Events::EventBus" and attribute == "Arn":
             return f"arn:aws:events:{REGION}:{ACCOUNT_ID}:event-bus/{name}"
+        if resource_type == "AWS::SQS::Queue" and attribute == "Arn":
+            return f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{name}"
         return f"arn:aws:local:{REGION}:{ACCOUNT_ID}:{logical_id}/{attribute}"
 
     def function_environment(self, logical_id: str) -> dict[str, str]:
@@ -63,13 +65,15 @@ class Stack:
         return {key: str(self.resolve(value)) for key, value in function.environment.items()}
 
     def create_resources(self, session: Any) -> None:
-        """Create every table and event bus of the template through ``session`` (boto3)."""
+        """Create every table, event bus and queue of the template through ``session`` (boto3)."""
         for logical_id, resource in self.template.resources.items():
             props = self.resolve(resource.get("Properties", {}))
             if resource["Type"] == "AWS::DynamoDB::Table":
                 _create_table(session.client("dynamodb"), props)
             elif resource["Type"] == "AWS::Events::EventBus":
                 session.client("events").create_event_bus(Name=props["Name"])
+            elif resource["Type"] == "AWS::SQS::Queue":
+                session.client("sqs").create_queue(QueueName=props["QueueName"])
 
 
 def _create_table(client: Any, props: dict[str, Any]) -> None:

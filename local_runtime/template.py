@@ -6,6 +6,7 @@ Routes are read from here and nowhere else, so the local runtime serves exactly 
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +65,18 @@ class Function:
     timeout: int
 
 
+@dataclass(frozen=True)
+class StreamSubscription:
+    """A function fed by a DynamoDB table's stream (an event source mapping)."""
+
+    function: str
+    table: str  # logical id
+    batch_size: int
+    filter_patterns: tuple[dict[str, Any], ...]
+    maximum_retry_attempts: int
+    on_failure_queue: str | None  # logical id
+
+
 @dataclass
 class Template:
     raw: dict[str, Any]
@@ -109,6 +122,27 @@ class Template:
                 routes.append(Route(method=method, path=path, function=name, _pattern=re.compile(regex)))
         # Literal segments beat parameters, as in API Gateway: longer literal prefixes first.
         return sorted(routes, key=lambda route: (route.path.count("{"), -len(route.path)))
+
+    def stream_subscriptions(self) -> list[StreamSubscription]:
+        subscriptions = []
+        for name, resource in self.resources_of_type("AWS::Serverless::Function").items():
+            for event in resource["Properties"].get("Events", {}).values():
+                if event["Type"] != "DynamoDB":
+                    continue
+                props = event["Properties"]
+                patterns = tuple(json.loads(item["Pattern"]) for item in props.get("FilterCriteria", {}).get("Filters", []))
+                destination = props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+                subscriptions.append(
+                    StreamSubscription(
+                        function=name,
+                        table=props["Stream"]["Fn::GetAtt"][0],
+                        batch_size=int(props.get("BatchSize", 100)),
+                        filter_patterns=patterns,
+                        maximum_retry_attempts=int(props.get("MaximumRetryAttempts", -1)),
+                        on_failure_queue=destination["Fn::GetAtt"][0] if destination else None,
+                    )
+                )
+        return subscriptions
 
     def authorizer_function(self) -> str | None:
         for resource in self.resources_of_type("AWS::Serverless::HttpApi").values():

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from local_runtime.streams import matches
 from local_runtime.template import PROJECT_ROOT, Template
 from tests.conftest import load_function
 
@@ -67,9 +68,12 @@ EXPECTED_ACTIONS = {
     "GetWebhookFunction": {"dynamodb:GetItem"},
     "UpdateWebhookFunction": {"dynamodb:GetItem", "dynamodb:PutItem"},
     "DeleteWebhookFunction": {"dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+    "ListEventTypesFunction": set(),
+    "OutboxRelayFunction": {"events:PutEvents"},
 }
 TABLE = {"Fn::GetAtt": ["Table", "Arn"]}
 TABLE_INDEX = {"Fn::Sub": "${Table.Arn}/index/GSI1"}
+EVENT_BUS = {"Fn::GetAtt": ["EventBus", "Arn"]}
 
 
 def test_every_function_is_listed_in_the_least_privilege_table(template: Template) -> None:
@@ -79,22 +83,36 @@ def test_every_function_is_listed_in_the_least_privilege_table(template: Templat
 @pytest.mark.parametrize("function", sorted(EXPECTED_ACTIONS))
 def test_function_policies_are_least_privilege(template: Template, function: str) -> None:
     actions: set[str] = set()
-    for policy in template.resources[function]["Properties"]["Policies"]:
+    for policy in template.resources[function]["Properties"].get("Policies", []):
         assert isinstance(policy, dict) and "Statement" in policy, "managed or SAM policy templates grant too much"
         for statement in policy["Statement"]:
             resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
-            assert all(resource in (TABLE, TABLE_INDEX) for resource in resources)
+            assert all(resource in (TABLE, TABLE_INDEX, EVENT_BUS) for resource in resources)
             listed = statement["Action"]
             actions |= {listed} if isinstance(listed, str) else set(listed)
     assert actions == EXPECTED_ACTIONS[function]
+
+
+def test_relay_is_fed_only_outbox_inserts_with_partial_failures_and_a_failure_queue(template: Template) -> None:
+    (subscription,) = template.stream_subscriptions()
+    assert subscription.function == "OutboxRelayFunction" and subscription.table == "Table"
+    assert subscription.filter_patterns == ({"eventName": ["INSERT"], "dynamodb": {"NewImage": {"entity": {"S": ["OutboxEvent"]}}}},)
+    assert 0 < subscription.maximum_retry_attempts <= 20
+    assert subscription.on_failure_queue == "OutboxRelayFailureQueue"
+    stream = template.resources["OutboxRelayFunction"]["Properties"]["Events"]["Outbox"]["Properties"]
+    assert stream["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert stream["BisectBatchOnFunctionError"] is True
+    assert stream["ParallelizationFactor"] == 1  # one batch per shard at a time keeps the order
 
 
 def test_every_function_has_a_sample_event_that_it_accepts(template: Template) -> None:
     for name, function in template.functions().items():
         sample = PROJECT_ROOT / "events" / f"{function.code_uri.name}.json"
         assert sample.is_file(), f"{name} has no sample event in events/"
-        event = json.loads(sample.read_text())
-        assert event["version"] == "2.0"
+    for subscription in template.stream_subscriptions():
+        event = json.loads((PROJECT_ROOT / "events" / f"{template.functions()[subscription.function].code_uri.name}.json").read_text())
+        assert event["Records"] and all(record["eventSource"] == "aws:dynamodb" for record in event["Records"])
+        assert all(any(matches(pattern, record) for pattern in subscription.filter_patterns) for record in event["Records"])
     for route in template.routes():
         event = json.loads((PROJECT_ROOT / "events" / f"{template.functions()[route.function].code_uri.name}.json").read_text())
         assert event["routeKey"] == route.route_key

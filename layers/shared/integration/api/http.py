@@ -83,8 +83,10 @@ class IntegrationResolver(APIGatewayHttpResolver):
             return refused
         return super().resolve(event, context)
 
-    def principal(self, required_scope: str) -> Principal:
-        """The caller as the authorizer established it, checked for ``required_scope`` (403)."""
+    def principal(self, required_scope: str | None) -> Principal:
+        """The caller as the authorizer established it, checked for ``required_scope`` (403).
+
+        ``None``: any authenticated caller (for public, tenant-independent reads)."""
         context = self.current_event.request_context.authorizer.get_lambda or {}
         tenant_id = context.get("tenantId")
         if not tenant_id:
@@ -94,7 +96,8 @@ class IntegrationResolver(APIGatewayHttpResolver):
             credential_id=context.get("credentialId", ""),
             scopes=frozenset(str(context.get("scopes", "")).split()),
         )
-        principal.require(required_scope)
+        if required_scope is not None:
+            principal.require(required_scope)
         return principal
 
 

@@ -37,6 +37,19 @@ class DomainEvent:
         }
 
 
+@dataclass(frozen=True)
+class RecordedEvent:
+    """A domain event as the outbox holds it, ready to publish: ``detail`` is the exact JSON
+    recorded with the change, so every re-publish carries the same ``eventId``."""
+
+    event_id: str
+    event_type: str
+    tenant_id: str
+    aggregate_id: str
+    occurred_at: datetime
+    detail: str
+
+
 def api_key_created(*, api_key_id: str, tenant_id: str, name: str, at: datetime) -> DomainEvent:
     return DomainEvent(
         event_type="ApiKeyCreated",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from integration.domain.api_keys import ApiKey
-from integration.domain.events import DomainEvent
+from integration.domain.events import DomainEvent, RecordedEvent
 from integration.domain.pagination import Page
 from integration.domain.webhooks import Webhook, WebhookStatus
 
@@ -47,3 +48,11 @@ class WebhookRepository(Protocol):
 
     def delete(self, webhook: Webhook, event: DomainEvent) -> None:
         """Soft delete: out of every listing and lookup, its record kept with ``deleted_at``."""
+
+
+class EventPublisher(Protocol):
+    def publish(self, events: Sequence[RecordedEvent]) -> set[str]:
+        """Publish in order; return the ids of the events that were not published.
+
+        An event that is not published leaves every event after it unpublished too (their ids
+        are in the result), so that a retry keeps the order."""

@@ -17,6 +17,8 @@ def dynamodb_client() -> Any:
     return boto3.client("dynamodb")
 
 
-def reset_clients() -> None:
-    """Forget cached clients (tests switch endpoints and mocks between cases)."""
-    dynamodb_client.cache_clear()
+@functools.cache
+def events_client() -> Any:
+    import boto3
+
+    return boto3.client("events")

@@ -7,8 +7,8 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from integration.domain.events import DomainEvent
-from integration.infrastructure.table import TTL_ATTRIBUTE, epoch_seconds, iso, tenant_pk, to_item
+from integration.domain.events import DomainEvent, RecordedEvent
+from integration.infrastructure.table import TTL_ATTRIBUTE, epoch_seconds, iso, parse_iso, tenant_pk, to_item
 
 OUTBOX_ENTITY = "OutboxEvent"
 OUTBOX_RETENTION = timedelta(days=7)
@@ -36,3 +36,19 @@ def outbox_put(table_name: str, event: DomainEvent) -> dict[str, Any]:
             "ConditionExpression": "attribute_not_exists(PK)",
         }
     }
+
+
+def recorded_event(image: dict[str, Any]) -> RecordedEvent:
+    """An outbox item (as plain values, e.g. a stream record's NewImage) as a publishable event."""
+    if image.get("entity") != OUTBOX_ENTITY:
+        raise ValueError(f"not an outbox item: entity={image.get('entity')!r}")
+    occurred_at = parse_iso(image["occurred_at"])
+    assert occurred_at is not None
+    return RecordedEvent(
+        event_id=image["event_id"],
+        event_type=image["event_type"],
+        tenant_id=image["tenant_id"],
+        aggregate_id=image["aggregate_id"],
+        occurred_at=occurred_at,
+        detail=image["detail"],
+    )

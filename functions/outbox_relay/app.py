@@ -1,0 +1,35 @@
+"""The outbox relay: the table's stream (outbox records only) to the EventBridge bus.
+
+Powertools batch processing with partial batch failure reports: a record that could not be
+published is reported, with every record after it, and the stream retries from there; after
+the event source mapping's retries the batch goes to the on-failure queue.
+"""
+
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import process_partial_response
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+
+from integration.api.observability import logger, metrics, tracer
+from integration.domain.events import RecordedEvent
+from integration.infrastructure.outbox import recorded_event
+from integration.infrastructure.outbox_relay import OutboxRelayProcessor
+from integration.wiring import relay_outbox_events
+
+processor = OutboxRelayProcessor(relay=lambda events: relay_outbox_events().execute(events))
+
+
+def record_handler(record: DynamoDBRecord) -> RecordedEvent:
+    return recorded_event(record.dynamodb.new_image)
+
+
+@logger.inject_lambda_context(log_event=False)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    response = process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    failed = len(response.get("batchItemFailures", []))
+    metrics.add_metric(name="EventsPublished", unit=MetricUnit.Count, value=len(event.get("Records", [])) - failed)
+    logger.info("relayed outbox records", records=len(event.get("Records", [])), not_published=failed)
+    return response

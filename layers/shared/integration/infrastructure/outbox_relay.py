@@ -1,0 +1,51 @@
+"""The outbox relay's batch processing: Powertools' DynamoDB Streams processor, with records
+published together (PutEvents takes ten at a time) rather than one call per record."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
+
+from integration.domain.events import RecordedEvent
+
+
+class EventNotPublishedError(Exception):
+    """The event (or one before it in the batch) was not accepted by EventBridge."""
+
+
+class OutboxRelayProcessor(BatchProcessor):
+    """Parses every record with the record handler, then relays the parsed events in order.
+
+    A record is reported as a batch item failure when it could not be parsed or published, and
+    so is every record after it: Lambda then retries the stream from the first of them, and no
+    event is published ahead of an earlier one that failed.
+    """
+
+    def __init__(self, relay: Callable[[Sequence[RecordedEvent]], int | None]) -> None:
+        super().__init__(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=True)
+        self._relay = relay
+
+    def process(self) -> list[tuple]:
+        results = super().process()
+        parsed = []
+        for status, result, _record in results:
+            if status != "success":
+                break
+            parsed.append(result)
+        first_unpublished = self._relay(parsed) if parsed else None
+        stop = len(parsed) if first_unpublished is None else first_unpublished
+        for position in range(stop, len(results)):
+            status, _result, record = results[position]
+            if status == "success":
+                self._fail(record)
+                results[position] = ("fail", "EventNotPublishedError", record)
+        return results
+
+    def _fail(self, record: dict[str, Any]) -> None:
+        self.success_messages.remove(record)
+        error = EventNotPublishedError("not published; retried with the stream")
+        data = self._to_batch_type(record=record, event_type=self.event_type, model=self.model)
+        self.exceptions.append((type(error), error, None))
+        self.fail_messages.append(data)

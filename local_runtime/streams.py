@@ -1,0 +1,104 @@
+"""DynamoDB stream event source mappings, run locally: poll the emulator's stream, filter,
+batch, invoke the function, honour partial batch failures and retries like Lambda does."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from typing import Any
+
+from local_runtime.gateway import LoadedFunction
+from local_runtime.template import StreamSubscription
+
+POLL_INTERVAL_SECONDS = 0.25
+RETRY_DELAY_SECONDS = 0.5
+
+
+def matches(pattern: Any, value: Any) -> bool:
+    """EventBridge-style pattern matching, the subset filter criteria here use: nested objects
+    whose leaves are lists of allowed exact values."""
+    if isinstance(pattern, dict):
+        return isinstance(value, dict) and all(key in value and matches(sub, value[key]) for key, sub in pattern.items())
+    if isinstance(pattern, list):
+        return value in pattern
+    return pattern == value
+
+
+class StreamPoller(threading.Thread):
+    def __init__(
+        self,
+        subscription: StreamSubscription,
+        function: LoadedFunction,
+        *,
+        session: Any,
+        table_name: str,
+        failure_queue_name: str | None,
+    ) -> None:
+        super().__init__(name=f"stream-{subscription.function}", daemon=True)
+        self._subscription = subscription
+        self._function = function
+        self._dynamodb = session.client("dynamodb")
+        self._streams = session.client("dynamodbstreams")
+        self._sqs = session.client("sqs")
+        self._table = table_name
+        self._failure_queue = failure_queue_name
+        self._stop = threading.Event()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def run(self) -> None:
+        stream_arn = self._dynamodb.describe_table(TableName=self._table)["Table"]["LatestStreamArn"]
+        shards = self._streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
+        iterators = {
+            shard["ShardId"]: self._streams.get_shard_iterator(
+                StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+            )["ShardIterator"]
+            for shard in shards
+        }
+        while not self._stop.is_set():
+            for shard_id, iterator in list(iterators.items()):
+                response = self._streams.get_records(ShardIterator=iterator, Limit=self._subscription.batch_size)
+                iterators[shard_id] = response["NextShardIterator"]
+                records = [
+                    {**record, "eventSourceARN": stream_arn}
+                    for record in response.get("Records", [])
+                    if not self._subscription.filter_patterns or any(matches(p, record) for p in self._subscription.filter_patterns)
+                ]
+                if records:
+                    self._deliver(records)
+            self._stop.wait(POLL_INTERVAL_SECONDS)
+
+    def _deliver(self, records: list[dict[str, Any]]) -> None:
+        """Invoke until every record is processed or the retries are spent, as Lambda does."""
+        attempts = 0
+        while records and not self._stop.is_set():
+            try:
+                result = self._function.invoke({"Records": records})
+                failed = [item["itemIdentifier"] for item in (result or {}).get("batchItemFailures", [])]
+            except Exception as error:  # noqa: BLE001 - a failed invocation retries the whole batch
+                print(f"local runtime: {self._subscription.function} failed: {error!r}", file=sys.stderr, flush=True)
+                failed = [records[0]["dynamodb"]["SequenceNumber"]]
+            if not failed:
+                return
+            # Resume from the lowest reported sequence number, like the stream checkpoint does.
+            sequence_numbers = [record["dynamodb"]["SequenceNumber"] for record in records]
+            first = min(sequence_numbers.index(number) for number in failed if number in sequence_numbers)
+            records = records[first:]
+            attempts += 1
+            limit = self._subscription.maximum_retry_attempts
+            if 0 <= limit < attempts:
+                self._send_to_failure_queue(records)
+                return
+            self._stop.wait(RETRY_DELAY_SECONDS)
+
+    def _send_to_failure_queue(self, records: list[dict[str, Any]]) -> None:
+        print(f"local runtime: {len(records)} stream records sent to the on-failure queue", file=sys.stderr, flush=True)
+        if self._failure_queue is None:
+            return
+        url = self._sqs.get_queue_url(QueueName=self._failure_queue)["QueueUrl"]
+        first, last = records[0]["dynamodb"]["SequenceNumber"], records[-1]["dynamodb"]["SequenceNumber"]
+        body = {"DDBStreamBatchInfo": {"startSequenceNumber": first, "endSequenceNumber": last, "batchSize": len(records)}}
+        self._sqs.send_message(QueueUrl=url, MessageBody=json.dumps(body))
