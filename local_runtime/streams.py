@@ -52,23 +52,29 @@ class StreamPoller(threading.Thread):
     def run(self) -> None:
         stream_arn = self._dynamodb.describe_table(TableName=self._table)["Table"]["LatestStreamArn"]
         shards = self._streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
-        iterators = {
-            shard["ShardId"]: self._streams.get_shard_iterator(
-                StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-            )["ShardIterator"]
-            for shard in shards
-        }
+        # Like the mapping's checkpoint: the last sequence number handled per shard. Each poll
+        # takes a fresh iterator after it (moto replaces a table's stream when it rolls back a
+        # cancelled transaction, so a chained NextShardIterator could read a stale copy).
+        checkpoints: dict[str, str | None] = {shard["ShardId"]: None for shard in shards}
         while not self._stop.is_set():
-            for shard_id, iterator in list(iterators.items()):
-                response = self._streams.get_records(ShardIterator=iterator, Limit=self._subscription.batch_size)
-                iterators[shard_id] = response["NextShardIterator"]
+            for shard_id, checkpoint in checkpoints.items():
+                position = (
+                    {"ShardIteratorType": "TRIM_HORIZON"}
+                    if checkpoint is None
+                    else {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": checkpoint}
+                )
+                iterator = self._streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard_id, **position)["ShardIterator"]
+                batch = self._streams.get_records(ShardIterator=iterator, Limit=self._subscription.batch_size).get("Records", [])
+                if not batch:
+                    continue
                 records = [
                     {**record, "eventSourceARN": stream_arn}
-                    for record in response.get("Records", [])
+                    for record in batch
                     if not self._subscription.filter_patterns or any(matches(p, record) for p in self._subscription.filter_patterns)
                 ]
                 if records:
                     self._deliver(records)
+                checkpoints[shard_id] = batch[-1]["dynamodb"]["SequenceNumber"]
             self._stop.wait(POLL_INTERVAL_SECONDS)
 
     def _deliver(self, records: list[dict[str, Any]]) -> None:

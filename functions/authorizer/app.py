@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 )
 
 from integration.api.credentials import presented_api_key
-from integration.api.observability import logger, tracer
+from integration.observability import logger, tracer
 from integration.application.api_keys import AuthenticateApiKeyUseCase
 from integration.domain.errors import AuthenticationError
 from integration.wiring import api_key_repository

@@ -1,7 +1,7 @@
 """GET /webhooks/{id}: one webhook (never its secret)."""
 
 from integration.api.http import create_app
-from integration.api.observability import http_entry_point
+from integration.observability import http_entry_point
 from integration.api.schemas import WebhookView
 from integration.application.webhooks import GetWebhookUseCase
 from integration.domain.scopes import Scope

@@ -11,7 +11,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-from integration.api.observability import logger, metrics, tracer
+from integration.observability import logger, metrics, tracer
 from integration.domain.events import RecordedEvent
 from integration.infrastructure.outbox import recorded_event
 from integration.infrastructure.outbox_relay import OutboxRelayProcessor

@@ -123,7 +123,7 @@ def test_a_key_stops_working_once_its_stored_expiry_passes(api: Api, dynamodb: A
 
 def test_neither_creating_nor_authorizing_logs_a_key(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     # Imported here, not at collection: Powertools reads its environment when the module is first imported.
-    from integration.api.observability import logger
+    from integration.observability import logger
 
     log = io.StringIO()
     monkeypatch.setattr(logger.registered_handler, "stream", log)

@@ -13,7 +13,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupportedContentType, RequestValidationError
 
-from integration.api.observability import logger
+from integration.observability import logger
 from integration.api.problems import PROBLEM_CONTENT_TYPE, field_errors, problem_json
 from integration.domain.errors import (
     AuthenticationError,

@@ -1,0 +1,21 @@
+"""GET /event-types: what a webhook can subscribe to, with each service event's JSON Schema."""
+
+import os
+
+from integration.api.http import create_app
+from integration.observability import http_entry_point
+from integration.api.schemas import EventTypeCatalogueView
+from integration.wiring import event_type_catalogue
+
+DEFAULT_EVENT_SOURCE = "integration"
+
+app = create_app()
+
+
+@app.get("/event-types")
+def list_event_types() -> EventTypeCatalogueView:
+    app.principal(None)  # any authenticated key: the catalogue is the same for every tenant
+    return EventTypeCatalogueView.of(event_type_catalogue(), source=os.environ.get("EVENT_SOURCE") or DEFAULT_EVENT_SOURCE)
+
+
+lambda_handler = http_entry_point(app.resolve)
