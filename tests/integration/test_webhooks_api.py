@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from http import HTTPStatus
 from typing import Any
 
 import pytest
@@ -14,8 +13,8 @@ from boto3.dynamodb.types import TypeDeserializer
 from integration import wiring
 from integration.domain.ids import is_valid_id, new_id
 from tests.conftest import BASE, Api, scan_all
+from tests.integration.helpers import PROBLEM, assert_problem, items, outbox
 
-PROBLEM = "application/problem+json"
 VIEW_FIELDS = {"id", "name", "url", "events", "description", "status", "created_at", "updated_at"}
 BODY: dict[str, Any] = {"name": "orders", "url": "https://example.com/hooks/orders", "events": ["WebhookCreated"]}
 
@@ -27,38 +26,13 @@ Response = tuple[int, dict[str, str], Any]
 # ------------------------------------------------------------------ helpers
 
 
-def assert_problem(response: Response, status: int) -> dict[str, Any]:
-    """``response`` is an RFC 9457 problem with ``status``; returns its body."""
-    actual, headers, body = response
-    assert actual == status, body
-    assert headers["content-type"] == PROBLEM
-    assert isinstance(body, dict), body
-    assert body["type"].startswith("urn:integration:problem:")
-    assert body["title"] == HTTPStatus(status).phrase
-    assert body["status"] == status
-    assert isinstance(body["detail"], str) and body["detail"]
-    return body
-
-
 def error_fields(problem: dict[str, Any]) -> list[str]:
     return [error["field"] for error in problem.get("errors", [])]
-
-
-def items(dynamodb: Any, table_name: str) -> list[dict[str, Any]]:
-    return [{k: _deserializer.deserialize(v) for k, v in item.items()} for item in scan_all(dynamodb, table_name)]
 
 
 def item(dynamodb: Any, table_name: str, tenant: str, sort_key: str) -> dict[str, Any] | None:
     found = dynamodb.get_item(TableName=table_name, Key={"PK": {"S": f"TENANT#{tenant}"}, "SK": {"S": sort_key}}).get("Item")
     return None if found is None else {k: _deserializer.deserialize(v) for k, v in found.items()}
-
-
-def outbox(dynamodb: Any, table_name: str, event_type: str | None = None) -> list[dict[str, Any]]:
-    return [
-        {**entry, "detail": json.loads(entry["detail"])}
-        for entry in items(dynamodb, table_name)
-        if entry.get("entity") == "OutboxEvent" and event_type in (None, entry["event_type"])
-    ]
 
 
 def create(api: Api, *, tenant: str = "tenant-a", **overrides: Any) -> dict[str, Any]:
