@@ -14,9 +14,9 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 )
 
 from integration.api.credentials import presented_api_key
-from integration.observability import logger, tracer
 from integration.application.api_keys import AuthenticateApiKeyUseCase
 from integration.domain.errors import AuthenticationError
+from integration.observability import logger, tracer
 from integration.wiring import api_key_repository
 
 UNAUTHORIZED = "Unauthorized"  # the exact message API Gateway turns into a 401

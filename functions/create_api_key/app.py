@@ -4,11 +4,11 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
 
 from integration.api.http import create_app
-from integration.observability import http_entry_point, metrics
 from integration.api.schemas import CreateApiKeyRequest, CreatedApiKeyView
 from integration.application.api_keys import CreateApiKeyUseCase
 from integration.domain.clock import utc_now
 from integration.domain.scopes import Scope
+from integration.observability import http_entry_point, metrics
 from integration.wiring import api_key_repository
 
 app = create_app()

@@ -4,10 +4,10 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
 
 from integration.api.http import create_app
-from integration.observability import http_entry_point, metrics
 from integration.api.schemas import CreatedWebhookView, CreateWebhookRequest
 from integration.application.webhooks import CreateWebhookUseCase
 from integration.domain.scopes import Scope
+from integration.observability import http_entry_point, metrics
 from integration.wiring import webhook_repository, webhook_rules
 
 app = create_app()

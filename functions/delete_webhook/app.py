@@ -4,9 +4,9 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
 
 from integration.api.http import create_app
-from integration.observability import http_entry_point, metrics
 from integration.application.webhooks import DeleteWebhookUseCase
 from integration.domain.scopes import Scope
+from integration.observability import http_entry_point, metrics
 from integration.wiring import webhook_repository
 
 app = create_app()

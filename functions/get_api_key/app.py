@@ -1,11 +1,11 @@
 """GET /api-keys/{id}: one key (never its hash or plaintext)."""
 
 from integration.api.http import create_app
-from integration.observability import http_entry_point
 from integration.api.schemas import ApiKeyView
 from integration.application.api_keys import GetApiKeyUseCase
 from integration.domain.clock import utc_now
 from integration.domain.scopes import Scope
+from integration.observability import http_entry_point
 from integration.wiring import api_key_repository
 
 app = create_app()

@@ -1,10 +1,10 @@
 """GET /webhooks/{id}: one webhook (never its secret)."""
 
 from integration.api.http import create_app
-from integration.observability import http_entry_point
 from integration.api.schemas import WebhookView
 from integration.application.webhooks import GetWebhookUseCase
 from integration.domain.scopes import Scope
+from integration.observability import http_entry_point
 from integration.wiring import webhook_repository
 
 app = create_app()

@@ -5,12 +5,12 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from integration.api.http import create_app
-from integration.observability import http_entry_point
 from integration.api.schemas import ApiKeyPageView
 from integration.application.api_keys import ListApiKeysUseCase
 from integration.domain.clock import utc_now
 from integration.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from integration.domain.scopes import Scope
+from integration.observability import http_entry_point
 from integration.wiring import api_key_repository
 
 app = create_app()

@@ -3,8 +3,8 @@
 import os
 
 from integration.api.http import create_app
-from integration.observability import http_entry_point
 from integration.api.schemas import EventTypeCatalogueView
+from integration.observability import http_entry_point
 from integration.wiring import event_type_catalogue
 
 DEFAULT_EVENT_SOURCE = "integration"

@@ -11,10 +11,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-from integration.observability import logger, metrics, tracer
 from integration.domain.events import RecordedEvent
 from integration.infrastructure.outbox import recorded_event
 from integration.infrastructure.outbox_relay import OutboxRelayProcessor
+from integration.observability import logger, metrics, tracer
 from integration.wiring import relay_outbox_events
 
 processor = OutboxRelayProcessor(relay=lambda events: relay_outbox_events().execute(events))

@@ -1,10 +1,10 @@
 """PUT /webhooks/{id}: replace name, url, events, description and status."""
 
 from integration.api.http import create_app
-from integration.observability import http_entry_point
 from integration.api.schemas import UpdateWebhookRequest, WebhookView
 from integration.application.webhooks import UpdateWebhookUseCase
 from integration.domain.scopes import Scope
+from integration.observability import http_entry_point
 from integration.wiring import webhook_repository, webhook_rules
 
 app = create_app()

@@ -13,7 +13,7 @@ from boto3.dynamodb.types import TypeDeserializer
 from integration import wiring
 from integration.domain.ids import is_valid_id, new_id
 from tests.conftest import BASE, Api, scan_all
-from tests.integration.helpers import PROBLEM, assert_problem, items, outbox
+from tests.integration.helpers import assert_problem, items, outbox
 
 VIEW_FIELDS = {"id", "name", "url", "events", "description", "status", "created_at", "updated_at"}
 BODY: dict[str, Any] = {"name": "orders", "url": "https://example.com/hooks/orders", "events": ["WebhookCreated"]}

@@ -14,11 +14,11 @@ import functools
 import os
 from typing import TYPE_CHECKING
 
+from integration.application.outbox_relay import RelayOutboxEventsUseCase
 from integration.domain.event_types import EventTypeCatalogue, parse_platform_event_types
 from integration.domain.url_policy import UrlPolicy
 from integration.domain.webhooks import DEFAULT_MAX_WEBHOOKS_PER_TENANT, WebhookRules
 from integration.infrastructure.api_key_repository import DynamoDBApiKeyRepository
-from integration.application.outbox_relay import RelayOutboxEventsUseCase
 from integration.infrastructure.aws import dynamodb_client, events_client
 from integration.infrastructure.webhook_repository import DynamoDBWebhookRepository
 

@@ -13,7 +13,6 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupportedContentType, RequestValidationError
 
-from integration.observability import logger
 from integration.api.problems import PROBLEM_CONTENT_TYPE, field_errors, problem_json
 from integration.domain.errors import (
     AuthenticationError,
@@ -23,10 +22,10 @@ from integration.domain.errors import (
     PermissionDeniedError,
 )
 from integration.domain.principal import Principal
+from integration.observability import logger
 
 BASE_PATH = "/api/v1/integration"
 MAX_BODY_BYTES = 16 * 1024
-
 
 
 def problem(status: int, slug: str, detail: str, errors: list[dict[str, str]] | None = None) -> Response:
