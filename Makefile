@@ -29,7 +29,7 @@ run: setup ## serve the whole system locally (moto on :5000, the API on :3000)
 test: setup ## cfn-lint, unit, handler, sam build and end-to-end tests
 	$(PY) -m pytest
 
-test-fast: setup ## the tests without sam build and the end-to-end suite
+test-fast: setup ## every test but sam build and the end-to-end suite
 	$(PY) -m pytest -m "not slow and not e2e"
 
 lint: setup ## cfn-lint the template
