@@ -1,15 +1,69 @@
-"""Creates what template.yaml declares (tables, buses) in an AWS emulator, and resolves the
-intrinsic functions the functions' environment uses (Ref, Fn::Sub, Fn::GetAtt)."""
+"""Creates what template.yaml declares (tables, buses, queues, rules) in an AWS emulator, and
+resolves the intrinsic functions the template uses (Ref, Fn::Sub, Fn::GetAtt, Fn::If with the
+template's Conditions, Fn::Join, Fn::Split, Fn::Select)."""
 
 from __future__ import annotations
 
+import json
 import re
+import shlex
+from collections.abc import Mapping
 from typing import Any
 
 from local_runtime.template import Template
 
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
+STACK_NAME = "integration-local"
+
+PSEUDO_PARAMETERS: dict[str, str] = {
+    "AWS::Region": REGION,
+    "AWS::AccountId": ACCOUNT_ID,
+    "AWS::Partition": "aws",
+    "AWS::URLSuffix": "amazonaws.com",
+    "AWS::StackName": STACK_NAME,
+}
+
+# What create_resources makes, in this order unless a resource refers to a later one.
+CREATED_TYPES = ("AWS::DynamoDB::Table", "AWS::Events::EventBus", "AWS::SQS::Queue", "AWS::Events::Rule")
+
+# AWS::SQS::Queue properties that are queue attributes of the same name.
+_QUEUE_ATTRIBUTES = (
+    "VisibilityTimeout",
+    "MessageRetentionPeriod",
+    "DelaySeconds",
+    "MaximumMessageSize",
+    "ReceiveMessageWaitTimeSeconds",
+    "SqsManagedSseEnabled",
+    "KmsMasterKeyId",
+    "KmsDataKeyReusePeriodSeconds",
+    "FifoQueue",
+    "ContentBasedDeduplication",
+    "DeduplicationScope",
+    "FifoThroughputLimit",
+)
+# Keys of an AWS::Events::Rule target that PutTargets takes as they are.
+_TARGET_KEYS = (
+    "Id",
+    "Arn",
+    "RoleArn",
+    "Input",
+    "InputPath",
+    "InputTransformer",
+    "DeadLetterConfig",
+    "RetryPolicy",
+    "SqsParameters",
+)
+
+
+class _NoValue:
+    """``!Ref AWS::NoValue``: the property (or list item) is left out."""
+
+    def __repr__(self) -> str:
+        return "AWS::NoValue"
+
+
+NO_VALUE = _NoValue()
 
 
 class Stack:
@@ -24,56 +78,283 @@ class Stack:
             for name_property in ("TableName", "Name", "QueueName"):
                 if name_property in props:
                     self.physical[name] = str(self.resolve(props[name_property]))
+            if resource["Type"] == "AWS::Events::Rule" and name not in self.physical:
+                self.physical[name] = name  # CloudFormation would generate one; the logical id is unique here
 
+    # ------------------------------------------------------------------ intrinsic functions
     def resolve(self, value: Any) -> Any:
         if isinstance(value, dict) and len(value) == 1:
-            (kind, argument), = value.items()
+            ((kind, argument),) = value.items()
             if kind == "Ref":
-                return self.parameters.get(argument, self.physical.get(argument, argument))
+                return self._ref(argument)
             if kind == "Fn::Sub":
-                return re.sub(r"\$\{([\w:.]+)\}", lambda m: str(self._sub_value(m.group(1))), argument)
+                return self._sub(argument)
             if kind == "Fn::GetAtt":
-                return self._attribute(*argument)
+                return self._attribute(*(argument.split(".", 1) if isinstance(argument, str) else argument))
+            if kind == "Fn::If":
+                condition, if_true, if_false = argument
+                return self.resolve(if_true if self.condition(condition) else if_false)
+            if kind == "Fn::Join":
+                delimiter, items = argument
+                return str(delimiter).join(_text(item) for item in self._resolved_list(items))
+            if kind == "Fn::Split":
+                delimiter, text = argument
+                return _text(self.resolve(text)).split(delimiter)
+            if kind == "Fn::Select":
+                index, items = argument
+                return self._resolved_list(items)[int(self.resolve(index))]
         if isinstance(value, dict):
-            return {key: self.resolve(item) for key, item in value.items()}
+            resolved = {key: self.resolve(item) for key, item in value.items()}
+            return {key: item for key, item in resolved.items() if item is not NO_VALUE}
         if isinstance(value, list):
-            return [self.resolve(item) for item in value]
+            return [item for item in (self.resolve(item) for item in value) if item is not NO_VALUE]
         return value
 
+    def _resolved_list(self, items: Any) -> list[Any]:
+        resolved = self.resolve(items)
+        if not isinstance(resolved, list):
+            raise TypeError(f"expected a list, got {resolved!r}")
+        return resolved
+
+    def _ref(self, name: str) -> Any:
+        if name in self.parameters:
+            return self.parameters[name]
+        if name == "AWS::NoValue":
+            return NO_VALUE
+        if name in PSEUDO_PARAMETERS:
+            return PSEUDO_PARAMETERS[name]
+        resource = self.template.resources.get(name)
+        if resource is not None and resource["Type"] == "AWS::SQS::Queue":
+            return self.queue_url(name)
+        return self.physical.get(name, name)
+
+    def _sub(self, argument: Any) -> str:
+        if isinstance(argument, list):
+            text, variables = argument
+            variables = {key: self.resolve(item) for key, item in variables.items()}
+        else:
+            text, variables = argument, {}
+
+        def value(match: re.Match[str]) -> str:
+            name = match.group(1)
+            return _text(variables[name]) if name in variables else _text(self._sub_value(name))
+
+        return re.sub(r"\$\{([\w:.]+)\}", value, text)
+
     def _sub_value(self, name: str) -> Any:
-        if name == "AWS::Region":
-            return REGION
-        if name == "AWS::AccountId":
-            return ACCOUNT_ID
-        if "." in name:
+        if "." in name and name not in PSEUDO_PARAMETERS:
             return self._attribute(*name.split(".", 1))
-        return self.resolve({"Ref": name})
+        return self._ref(name)
 
     def _attribute(self, logical_id: str, attribute: str) -> str:
         resource_type = self.template.resources[logical_id]["Type"]
         name = self.physical.get(logical_id, logical_id)
         if resource_type == "AWS::DynamoDB::Table" and attribute == "Arn":
             return f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{name}"
-        if resource_type == "AWS::Events::EventBus" and attribute == "Arn":
-            return f"arn:aws:events:{REGION}:{ACCOUNT_ID}:event-bus/{name}"
-        if resource_type == "AWS::SQS::Queue" and attribute == "Arn":
-            return f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{name}"
+        if resource_type == "AWS::Events::EventBus" and attribute in ("Arn", "Name"):
+            return name if attribute == "Name" else f"arn:aws:events:{REGION}:{ACCOUNT_ID}:event-bus/{name}"
+        if resource_type == "AWS::Events::Rule" and attribute == "Arn":
+            bus = self.resolve(self.template.resources[logical_id].get("Properties", {}).get("EventBusName", "default"))
+            return (
+                f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/{name}"
+                if bus == "default"
+                else f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/{bus}/{name}"
+            )
+        if resource_type == "AWS::SQS::Queue":
+            if attribute == "Arn":
+                return f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{name}"
+            if attribute == "QueueUrl":
+                return self.queue_url(logical_id)
+            if attribute == "QueueName":
+                return name
         return f"arn:aws:local:{REGION}:{ACCOUNT_ID}:{logical_id}/{attribute}"
 
+    def queue_url(self, logical_id: str) -> str:
+        """What ``!Ref`` of the queue gives, as in AWS. moto accepts this form both in process
+        (``mock_aws``) and as a server behind ``AWS_ENDPOINT_URL``: it reads the account and
+        the queue name from the URL and ignores its host."""
+        return f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT_ID}/{self.physical.get(logical_id, logical_id)}"
+
+    # ------------------------------------------------------------------ conditions
+    def condition(self, name: str) -> bool:
+        """The value of the template's condition ``name`` (its ``Conditions`` section)."""
+        conditions = self.template.raw.get("Conditions", {})
+        if name not in conditions:
+            raise KeyError(f"template.yaml has no condition {name!r}")
+        return self._evaluate(conditions[name])
+
+    def _evaluate(self, value: Any) -> bool:
+        if isinstance(value, dict) and len(value) == 1:
+            ((kind, argument),) = value.items()
+            if kind == "Condition":
+                return self.condition(argument)
+            if kind == "Fn::Equals":
+                left, right = (self.resolve(item) for item in argument)
+                return _comparable(left) == _comparable(right)
+            if kind == "Fn::Not":
+                (inner,) = argument
+                return not self._evaluate(inner)
+            if kind == "Fn::And":
+                return all(self._evaluate(item) for item in argument)
+            if kind == "Fn::Or":
+                return any(self._evaluate(item) for item in argument)
+        raise ValueError(f"not a condition function: {value!r}")
+
+    def included(self, logical_id: str) -> bool:
+        """Whether the resource exists for these parameters (its ``Condition``, if any)."""
+        condition = self.template.resources[logical_id].get("Condition")
+        return condition is None or self.condition(condition)
+
+    # ------------------------------------------------------------------ functions, resources
     def function_environment(self, logical_id: str) -> dict[str, str]:
         function = self.template.functions()[logical_id]
-        return {key: str(self.resolve(value)) for key, value in function.environment.items()}
+        environment = {key: self.resolve(value) for key, value in function.environment.items()}
+        return {key: _text(value) for key, value in environment.items() if value is not NO_VALUE}
 
     def create_resources(self, session: Any) -> None:
-        """Create every table, event bus and queue of the template through ``session`` (boto3)."""
-        for logical_id, resource in self.template.resources.items():
+        """Create every table, event bus, queue and event rule of the template through
+        ``session`` (boto3), a resource after those it refers to (a queue after its dead-letter
+        queue, a rule after its bus and target queues)."""
+        for logical_id in self._creation_order():
+            resource = self.template.resources[logical_id]
             props = self.resolve(resource.get("Properties", {}))
             if resource["Type"] == "AWS::DynamoDB::Table":
                 _create_table(session.client("dynamodb"), props)
             elif resource["Type"] == "AWS::Events::EventBus":
                 session.client("events").create_event_bus(Name=props["Name"])
             elif resource["Type"] == "AWS::SQS::Queue":
-                session.client("sqs").create_queue(QueueName=props["QueueName"])
+                _create_queue(session.client("sqs"), self.physical[logical_id], props)
+            elif resource["Type"] == "AWS::Events::Rule":
+                _create_rule(session.client("events"), self.physical[logical_id], props)
+
+    def _creation_order(self) -> list[str]:
+        wanted = [
+            name
+            for resource_type in CREATED_TYPES
+            for name, resource in self.template.resources.items()
+            if resource["Type"] == resource_type and self.included(name)
+        ]
+        order: list[str] = []
+        visiting: set[str] = set()
+
+        def visit(name: str) -> None:
+            if name in order:
+                return
+            if name in visiting:
+                raise ValueError(f"template.yaml: circular reference through {name}")
+            visiting.add(name)
+            for dependency in sorted(_references(self.template.resources[name].get("Properties", {}))):
+                if dependency in wanted:
+                    visit(dependency)
+            visiting.discard(name)
+            order.append(name)
+
+        for name in wanted:
+            visit(name)
+        return order
+
+
+def parse_parameter_overrides(text: str, parameters: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """Parse ``sam deploy --parameter-overrides`` text: space-separated ``Name=Value`` (or
+    ``ParameterKey=Name,ParameterValue=Value``) entries, shell-quoted where a value holds
+    spaces. ``parameters`` is the template's ``Parameters`` section: names must be in it and
+    values must meet its AllowedValues, AllowedPattern, MinValue and MaxValue, as CloudFormation
+    checks them. Raises ``ValueError`` with a message that names the entry at fault."""
+    try:
+        entries = shlex.split(text)
+    except ValueError as error:
+        raise ValueError(f"cannot split {text!r}: {error}") from None
+    overrides: dict[str, str] = {}
+    for entry in entries:
+        long_form = re.fullmatch(r"ParameterKey=([^,=]*),ParameterValue=(.*)", entry, re.DOTALL)
+        if long_form:
+            name, value = long_form.groups()
+        elif "=" in entry:
+            name, value = entry.split("=", 1)
+        else:
+            raise ValueError(f"{entry!r} is not Name=Value")
+        if not re.fullmatch(r"[A-Za-z0-9]+", name):
+            raise ValueError(f"{entry!r} is not Name=Value (a parameter name is alphanumeric)")
+        if name not in parameters:
+            raise ValueError(f"template.yaml has no parameter {name!r} (it has {', '.join(sorted(parameters))})")
+        _check_parameter_value(name, value, parameters[name])
+        overrides[name] = value
+    return overrides
+
+
+def _check_parameter_value(name: str, value: str, spec: Mapping[str, Any]) -> None:
+    allowed = spec.get("AllowedValues")
+    if allowed is not None and value not in [str(item) for item in allowed]:
+        raise ValueError(f"{name}={value!r}: must be one of {', '.join(str(item) for item in allowed)}")
+    pattern = spec.get("AllowedPattern")
+    if pattern is not None and not re.fullmatch(pattern, value):
+        raise ValueError(f"{name}={value!r}: does not match {pattern}")
+    if spec.get("Type") == "Number":
+        try:
+            number = float(value)
+        except ValueError:
+            raise ValueError(f"{name}={value!r}: must be a number") from None
+        if "MinValue" in spec and number < float(spec["MinValue"]):
+            raise ValueError(f"{name}={value!r}: must be at least {spec['MinValue']}")
+        if "MaxValue" in spec and number > float(spec["MaxValue"]):
+            raise ValueError(f"{name}={value!r}: must be at most {spec['MaxValue']}")
+
+
+def _text(value: Any) -> str:
+    """A resolved scalar as CloudFormation writes it into a string."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _comparable(value: Any) -> Any:
+    return [_comparable(item) for item in value] if isinstance(value, list) else _text(value)
+
+
+def _references(value: Any) -> set[str]:
+    """Logical ids (or parameter names) that ``value`` refers to through Ref, GetAtt or Sub."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "Ref" and isinstance(item, str):
+                found.add(item)
+            elif key == "Fn::GetAtt":
+                found.add(item.split(".", 1)[0] if isinstance(item, str) else item[0])
+            elif key == "Fn::Sub":
+                text = item[0] if isinstance(item, list) else item
+                found.update(name.split(".", 1)[0] for name in re.findall(r"\$\{([\w:.]+)\}", text))
+                if isinstance(item, list):
+                    found |= _references(item[1])
+            else:
+                found |= _references(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= _references(item)
+    return found
+
+
+def _create_queue(client: Any, name: str, props: dict[str, Any]) -> None:
+    attributes = {key: _text(props[key]) for key in _QUEUE_ATTRIBUTES if key in props}
+    for policy in ("RedrivePolicy", "RedriveAllowPolicy"):
+        if policy in props:
+            value = props[policy]
+            attributes[policy] = value if isinstance(value, str) else json.dumps(value)
+    client.create_queue(QueueName=name, Attributes=attributes)
+
+
+def _create_rule(client: Any, name: str, props: dict[str, Any]) -> None:
+    bus = props.get("EventBusName", "default")
+    arguments: dict[str, Any] = {"Name": name, "EventBusName": bus, "State": props.get("State", "ENABLED")}
+    if "EventPattern" in props:
+        pattern = props["EventPattern"]
+        arguments["EventPattern"] = pattern if isinstance(pattern, str) else json.dumps(pattern)
+    for key in ("ScheduleExpression", "Description", "RoleArn"):
+        if key in props:
+            arguments[key] = props[key]
+    client.put_rule(**arguments)
+    targets = [{key: target[key] for key in _TARGET_KEYS if key in target} for target in props.get("Targets", [])]
+    if targets:
+        client.put_targets(Rule=name, EventBusName=bus, Targets=targets)
 
 
 def _create_table(client: Any, props: dict[str, Any]) -> None:

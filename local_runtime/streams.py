@@ -43,10 +43,10 @@ class StreamPoller(threading.Thread):
         self._sqs = session.client("sqs")
         self._table = table_name
         self._failure_queue = failure_queue_name
-        self._stop = threading.Event()
+        self._stopping = threading.Event()
 
     def stop(self) -> None:
-        self._stop.set()
+        self._stopping.set()
 
     def run(self) -> None:
         stream_arn = self._dynamodb.describe_table(TableName=self._table)["Table"]["LatestStreamArn"]
@@ -55,7 +55,7 @@ class StreamPoller(threading.Thread):
         # takes a fresh iterator after it (moto replaces a table's stream when it rolls back a
         # cancelled transaction, so a chained NextShardIterator could read a stale copy).
         checkpoints: dict[str, str | None] = {shard["ShardId"]: None for shard in shards}
-        while not self._stop.is_set():
+        while not self._stopping.is_set():
             for shard_id, checkpoint in checkpoints.items():
                 position = (
                     {"ShardIteratorType": "TRIM_HORIZON"}
@@ -74,12 +74,12 @@ class StreamPoller(threading.Thread):
                 if records:
                     self._deliver(records)
                 checkpoints[shard_id] = batch[-1]["dynamodb"]["SequenceNumber"]
-            self._stop.wait(POLL_INTERVAL_SECONDS)
+            self._stopping.wait(POLL_INTERVAL_SECONDS)
 
     def _deliver(self, records: list[dict[str, Any]]) -> None:
         """Invoke until every record is processed or the retries are spent, as Lambda does."""
         attempts = 0
-        while records and not self._stop.is_set():
+        while records and not self._stopping.is_set():
             try:
                 result = self._function.invoke({"Records": records})
                 failed = [item["itemIdentifier"] for item in (result or {}).get("batchItemFailures", [])]
@@ -97,7 +97,7 @@ class StreamPoller(threading.Thread):
             if 0 <= limit < attempts:
                 self._send_to_failure_queue(records)
                 return
-            self._stop.wait(RETRY_DELAY_SECONDS)
+            self._stopping.wait(RETRY_DELAY_SECONDS)
 
     def _send_to_failure_queue(self, records: list[dict[str, Any]]) -> None:
         print(f"local runtime: {len(records)} stream records sent to the on-failure queue", file=sys.stderr, flush=True)

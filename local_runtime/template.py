@@ -1,4 +1,5 @@
-"""Reads template.yaml: the functions, their HTTP API routes, the resources to create.
+"""Reads template.yaml: the functions, their HTTP API routes, stream and queue event sources,
+the resources to create.
 
 Routes are read from here and nowhere else, so the local runtime serves exactly what
 ``sam deploy`` would.
@@ -77,6 +78,16 @@ class StreamSubscription:
     on_failure_queue: str | None  # logical id
 
 
+@dataclass(frozen=True)
+class QueueSubscription:
+    """A function fed by an SQS queue (an event source mapping)."""
+
+    function: str
+    queue: str  # logical id
+    batch_size: int
+    report_batch_item_failures: bool
+
+
 @dataclass
 class Template:
     raw: dict[str, Any]
@@ -140,6 +151,26 @@ class Template:
                         filter_patterns=patterns,
                         maximum_retry_attempts=int(props.get("MaximumRetryAttempts", -1)),
                         on_failure_queue=destination["Fn::GetAtt"][0] if destination else None,
+                    )
+                )
+        return subscriptions
+
+    def queue_subscriptions(self) -> list[QueueSubscription]:
+        subscriptions = []
+        for name, resource in self.resources_of_type("AWS::Serverless::Function").items():
+            for event_name, event in resource["Properties"].get("Events", {}).items():
+                if event["Type"] != "SQS":
+                    continue
+                props = event["Properties"]
+                queue = props["Queue"]
+                if not (isinstance(queue, dict) and "Fn::GetAtt" in queue and queue["Fn::GetAtt"][1] == "Arn"):
+                    raise ValueError(f"{name}.Events.{event_name}: the local runtime only follows Queue: !GetAtt <Queue>.Arn")
+                subscriptions.append(
+                    QueueSubscription(
+                        function=name,
+                        queue=queue["Fn::GetAtt"][0],
+                        batch_size=int(props.get("BatchSize", 10)),
+                        report_batch_item_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
                     )
                 )
         return subscriptions

@@ -70,10 +70,18 @@ EXPECTED_ACTIONS = {
     "DeleteWebhookFunction": {"dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
     "ListEventTypesFunction": set(),
     "OutboxRelayFunction": {"events:PutEvents"},
+    "ListWebhookDeliveriesFunction": {"dynamodb:GetItem", "dynamodb:Query"},
+    "GetWebhookDeliveryFunction": {"dynamodb:GetItem"},
+    "RetryWebhookDeliveryFunction": {"dynamodb:GetItem", "dynamodb:UpdateItem", "sqs:SendMessage"},
+    "TestWebhookFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "sqs:SendMessage"},
+    "RotateWebhookSecretFunction": {"dynamodb:GetItem", "dynamodb:PutItem"},
+    "WebhookFanOutFunction": {"dynamodb:Query", "sqs:SendMessage"},
+    "WebhookDeliveryFunction": {"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem", "sqs:ChangeMessageVisibility"},
 }
 TABLE = {"Fn::GetAtt": ["Table", "Arn"]}
 TABLE_INDEX = {"Fn::Sub": "${Table.Arn}/index/GSI1"}
 EVENT_BUS = {"Fn::GetAtt": ["EventBus", "Arn"]}
+DELIVERY_QUEUE = {"Fn::GetAtt": ["WebhookDeliveryQueue", "Arn"]}
 
 
 def test_every_function_is_listed_in_the_least_privilege_table(template: Template) -> None:
@@ -87,7 +95,7 @@ def test_function_policies_are_least_privilege(template: Template, function: str
         assert isinstance(policy, dict) and "Statement" in policy, "managed or SAM policy templates grant too much"
         for statement in policy["Statement"]:
             resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
-            assert all(resource in (TABLE, TABLE_INDEX, EVENT_BUS) for resource in resources)
+            assert all(resource in (TABLE, TABLE_INDEX, EVENT_BUS, DELIVERY_QUEUE) for resource in resources)
             listed = statement["Action"]
             actions |= {listed} if isinstance(listed, str) else set(listed)
     assert actions == EXPECTED_ACTIONS[function]
@@ -113,6 +121,9 @@ def test_every_function_has_a_sample_event_that_it_accepts(template: Template) -
         event = json.loads((PROJECT_ROOT / "events" / f"{template.functions()[subscription.function].code_uri.name}.json").read_text())
         assert event["Records"] and all(record["eventSource"] == "aws:dynamodb" for record in event["Records"])
         assert all(any(matches(pattern, record) for pattern in subscription.filter_patterns) for record in event["Records"])
+    for queue_subscription in template.queue_subscriptions():
+        event = json.loads((PROJECT_ROOT / "events" / f"{template.functions()[queue_subscription.function].code_uri.name}.json").read_text())
+        assert event["Records"] and all(record["eventSource"] == "aws:sqs" for record in event["Records"])
     for route in template.routes():
         event = json.loads((PROJECT_ROOT / "events" / f"{template.functions()[route.function].code_uri.name}.json").read_text())
         assert event["routeKey"] == route.route_key
@@ -123,3 +134,30 @@ def test_every_function_module_imports_and_exposes_its_handler(template: Templat
     for function in template.functions().values():
         module_name, handler = function.handler.split(".")
         assert callable(getattr(load_function(function.code_uri.name), handler))
+
+
+def test_webhook_pipeline_rule_takes_tenant_events_from_this_and_the_platform_sources(template: Template) -> None:
+    rule = template.resources["WebhookEventRule"]["Properties"]
+    assert rule["EventBusName"] == {"Ref": "EventBus"}
+    assert rule["EventPattern"]["detail"] == {"tenantId": [{"exists": True}]}
+    assert [target["Arn"] for target in rule["Targets"]] == [{"Fn::GetAtt": ["WebhookEventQueue", "Arn"]}]
+    assert rule["Targets"][0]["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": ["WebhookEventDeadLetterQueue", "Arn"]}
+
+
+def test_webhook_queues_have_dead_letter_queues_and_outlive_the_retry_schedule(template: Template) -> None:
+    from integration.domain.retry_schedule import DEFAULT_RETRY_SCHEDULE, MAX_ATTEMPTS, MAX_TOTAL_SECONDS
+
+    assert template.raw["Parameters"]["WebhookRetrySchedule"]["Default"] == DEFAULT_RETRY_SCHEDULE
+    functions = template.functions()
+    subscriptions = {subscription.function: subscription for subscription in template.queue_subscriptions()}
+    for function, queue_name in (("WebhookFanOutFunction", "WebhookEventQueue"), ("WebhookDeliveryFunction", "WebhookDeliveryQueue")):
+        subscription = subscriptions[function]
+        assert subscription.queue == queue_name and subscription.report_batch_item_failures
+        queue = template.resources[queue_name]["Properties"]
+        assert queue["VisibilityTimeout"] >= 6 * functions[function].timeout  # AWS's advice for Lambda
+        assert "deadLetterTargetArn" in queue["RedrivePolicy"]
+    delivery = template.resources["WebhookDeliveryQueue"]["Properties"]
+    # Every attempt is one receive: only crashes may reach the dead-letter queue.
+    assert delivery["RedrivePolicy"]["maxReceiveCount"] > MAX_ATTEMPTS
+    # A message outlives the longest schedule allowed, plus its last attempt's visibility timeout.
+    assert delivery["MessageRetentionPeriod"] > MAX_TOTAL_SECONDS + delivery["VisibilityTimeout"]

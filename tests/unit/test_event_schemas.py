@@ -16,7 +16,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-import integration.event_schemas as event_schemas
+from integration import event_schemas
 from integration.domain import events
 from integration.domain.api_keys import MAX_NAME_LENGTH as API_KEY_MAX_NAME_LENGTH
 from integration.domain.event_types import SERVICE_EVENT_TYPES, EventTypeCatalogue
@@ -78,6 +78,13 @@ FACTORY_CASES: dict[str, Callable[[], DomainEvent]] = {
         at=AT,
     ),
     "WebhookDeleted": lambda: events.webhook_deleted(webhook_id=WEBHOOK_ID, tenant_id="tenant-a", at=AT),
+    "WebhookSecretRotated": lambda: events.webhook_secret_rotated(
+        webhook_id=WEBHOOK_ID, tenant_id="tenant-a", previous_secret_expires_at=AT, at=AT
+    ),
+    "WebhookSecretRotated/no-grace": lambda: events.webhook_secret_rotated(
+        webhook_id=WEBHOOK_ID, tenant_id="tenant-a", previous_secret_expires_at=None, at=AT
+    ),
+    "WebhookDisabled": lambda: events.webhook_disabled(webhook_id=WEBHOOK_ID, tenant_id="tenant-a", failing_since=AT, at=AT),
 }
 
 

@@ -20,12 +20,12 @@ def test_the_default_schedule_is_svixs() -> None:
         ("0s", (0,)),
         ("7s", (7,)),
         ("2m", (120,)),
-        ("3h", (10800,)),
+        ("0s,3h", (0, 10800)),
         ("1s,1m,1h", (1, 60, 3600)),
         ("90s,90m", (90, 5400)),
-        ("12h", (43200,)),
-        ("720m", (43200,)),
-        ("43200s", (43200,)),
+        ("0s,12h", (0, 43200)),
+        ("1m,720m", (60, 43200)),
+        ("15m,43200s", (900, 43200)),
     ],
 )
 def test_units_convert_to_seconds(text: str, seconds: tuple[int, ...]) -> None:
@@ -105,3 +105,21 @@ def test_delay_before_attempt_is_none_once_the_schedule_is_exhausted() -> None:
 def test_attempt_numbers_below_one_are_refused(attempt: int) -> None:
     with pytest.raises(ValueError, match="start at 1"):
         delay_before_attempt((0, 5), attempt)
+
+
+def test_the_first_delay_is_an_sqs_message_delay_of_at_most_15_minutes() -> None:
+    assert parse_retry_schedule("15m,1h") == (900, 3600)
+    with pytest.raises(ValueError, match="first delay must be at most 15m"):
+        parse_retry_schedule("16m,1h")
+
+
+def test_at_most_20_attempts_so_the_dead_letter_queue_only_gets_crashes() -> None:
+    assert len(parse_retry_schedule(",".join(["1s"] * 20))) == 20
+    with pytest.raises(ValueError, match="at most 20"):
+        parse_retry_schedule(",".join(["1s"] * 21))
+
+
+def test_the_whole_schedule_fits_in_the_delivery_queues_retention() -> None:
+    assert sum(parse_retry_schedule("0s," + ",".join(["12h"] * 6))) == 3 * 24 * 3600
+    with pytest.raises(ValueError, match="more than 3 days"):
+        parse_retry_schedule("0s," + ",".join(["12h"] * 6) + ",1s")

@@ -6,24 +6,45 @@ Environment (set by template.yaml, or by the local runtime):
 - ``WEBHOOK_ALLOW_HTTP``: accept plain-http webhook URLs (deployment parameter; local: true).
 - ``WEBHOOK_ALLOW_LOOPBACK``: accept loopback webhook hosts (the local runtime only).
 - ``EVENT_BUS_NAME``, ``EVENT_SOURCE`` (default ``integration``): where domain events go.
+- ``DELIVERY_QUEUE_URL``: the webhook delivery queue (fan-out, delivery, retry, test).
+- ``WEBHOOK_RETRY_SCHEDULE`` (default ``0s,5s,5m,30m,2h,5h,10h,10h``): delays before each attempt.
+- ``DISABLE_FAILING_WEBHOOKS_AFTER_SECONDS`` (default 5 days): failing that long disables a webhook.
+- ``WEBHOOK_SECRET_GRACE_PERIOD_SECONDS`` (default 24 h): the old secret's time after a rotation.
+- ``DELIVERY_LOG_RETENTION_DAYS`` (default 30): delivery records expire (TTL) after this.
 """
 
 from __future__ import annotations
 
 import functools
 import os
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from integration.application.deliveries import (
+    DeliverMessageUseCase,
+    DeliverySettings,
+    FanOutEventUseCase,
+    GetDeliveryUseCase,
+    ListDeliveriesUseCase,
+    RetryDeliveryUseCase,
+    SendTestMessageUseCase,
+)
 from integration.application.outbox_relay import RelayOutboxEventsUseCase
+from integration.application.webhooks import RotateWebhookSecretUseCase
 from integration.domain.event_types import EventTypeCatalogue, parse_platform_event_types
+from integration.domain.retry_schedule import DEFAULT_RETRY_SCHEDULE, parse_retry_schedule
+from integration.domain.signing import USER_AGENT
 from integration.domain.url_policy import UrlPolicy
 from integration.domain.webhooks import DEFAULT_MAX_WEBHOOKS_PER_TENANT, WebhookRules
 from integration.infrastructure.api_key_repository import DynamoDBApiKeyRepository
-from integration.infrastructure.aws import dynamodb_client, events_client
+from integration.infrastructure.aws import dynamodb_client, events_client, sqs_client
+from integration.infrastructure.delivery_log import DynamoDBDeliveryLog
+from integration.infrastructure.delivery_queue import SqsDeliveryQueue
 from integration.infrastructure.webhook_repository import DynamoDBWebhookRepository
 
 if TYPE_CHECKING:
     from integration.infrastructure.eventbridge import EventBridgePublisher
+    from integration.infrastructure.webhook_http import WebhookHttpClient
 
 
 def table_name() -> str:
@@ -76,6 +97,74 @@ def relay_outbox_events() -> RelayOutboxEventsUseCase:
     return RelayOutboxEventsUseCase(event_publisher())
 
 
+def _seconds(name: str, default: int) -> timedelta:
+    return timedelta(seconds=int(os.environ.get(name, default)))
+
+
+@functools.cache
+def retry_schedule() -> tuple[int, ...]:
+    return parse_retry_schedule(os.environ.get("WEBHOOK_RETRY_SCHEDULE", DEFAULT_RETRY_SCHEDULE))
+
+
+@functools.cache
+def delivery_log() -> DynamoDBDeliveryLog:
+    return DynamoDBDeliveryLog(dynamodb_client(), table_name())
+
+
+@functools.cache
+def delivery_queue() -> SqsDeliveryQueue:
+    try:
+        queue_url = os.environ["DELIVERY_QUEUE_URL"]
+    except KeyError:
+        raise RuntimeError("DELIVERY_QUEUE_URL is not set: name the webhook delivery queue") from None
+    return SqsDeliveryQueue(sqs_client(), queue_url)
+
+
+def delivery_log_retention() -> timedelta:
+    return timedelta(days=int(os.environ.get("DELIVERY_LOG_RETENTION_DAYS", 30)))
+
+
+@functools.cache
+def webhook_sender() -> WebhookHttpClient:
+    from integration.infrastructure.webhook_http import WebhookHttpClient  # the delivery function's only
+
+    return WebhookHttpClient(webhook_rules().url_policy)
+
+
+def fan_out_event() -> FanOutEventUseCase:
+    return FanOutEventUseCase(webhook_repository(), delivery_queue(), retry_schedule())
+
+
+def deliver_message() -> DeliverMessageUseCase:
+    settings = DeliverySettings(
+        schedule=retry_schedule(),
+        disable_after=_seconds("DISABLE_FAILING_WEBHOOKS_AFTER_SECONDS", 5 * 24 * 3600),
+        log_retention=delivery_log_retention(),
+        user_agent=USER_AGENT,
+    )
+    return DeliverMessageUseCase(webhook_repository(), delivery_log(), webhook_sender(), settings)
+
+
+def list_deliveries() -> ListDeliveriesUseCase:
+    return ListDeliveriesUseCase(webhook_repository(), delivery_log())
+
+
+def get_delivery() -> GetDeliveryUseCase:
+    return GetDeliveryUseCase(delivery_log())
+
+
+def retry_delivery() -> RetryDeliveryUseCase:
+    return RetryDeliveryUseCase(webhook_repository(), delivery_log(), delivery_queue())
+
+
+def send_test_message() -> SendTestMessageUseCase:
+    return SendTestMessageUseCase(webhook_repository(), delivery_log(), delivery_queue(), delivery_log_retention())
+
+
+def rotate_webhook_secret() -> RotateWebhookSecretUseCase:
+    return RotateWebhookSecretUseCase(webhook_repository(), _seconds("WEBHOOK_SECRET_GRACE_PERIOD_SECONDS", 24 * 3600))
+
+
 def reset() -> None:
     """Forget everything built (tests change the environment between cases)."""
     for cached in (
@@ -84,7 +173,12 @@ def reset() -> None:
         event_type_catalogue,
         webhook_rules,
         event_publisher,
+        retry_schedule,
+        delivery_log,
+        delivery_queue,
+        webhook_sender,
         dynamodb_client,
         events_client,
+        sqs_client,
     ):
         cached.cache_clear()

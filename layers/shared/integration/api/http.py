@@ -16,6 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupp
 from integration.api.problems import PROBLEM_CONTENT_TYPE, field_errors, problem_json
 from integration.domain.errors import (
     AuthenticationError,
+    ConflictError,
     InvalidFieldError,
     LimitExceededError,
     NotFoundError,
@@ -126,6 +127,10 @@ def create_app() -> IntegrationResolver:
     @app.exception_handler(LimitExceededError)
     def _limit_exceeded(error: LimitExceededError) -> Response:
         return problem(409, "limit-exceeded", str(error))
+
+    @app.exception_handler(ConflictError)
+    def _conflict(error: ConflictError) -> Response:
+        return problem(409, "conflict", str(error))
 
     @app.exception_handler(PermissionDeniedError)
     def _forbidden(error: PermissionDeniedError) -> Response:

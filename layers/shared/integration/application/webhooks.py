@@ -1,10 +1,12 @@
-"""Webhook use cases: create, list, get, replace (PUT), soft delete."""
+"""Webhook use cases: create, list, get, replace (PUT), soft delete, rotate the secret."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from integration.domain.clock import Clock, utc_now
 from integration.domain.errors import NotFoundError
-from integration.domain.events import webhook_created, webhook_deleted, webhook_updated
+from integration.domain.events import webhook_created, webhook_deleted, webhook_secret_rotated, webhook_updated
 from integration.domain.ids import is_valid_id
 from integration.domain.pagination import Page
 from integration.domain.principal import Principal
@@ -78,3 +80,23 @@ class DeleteWebhookUseCase:
         current = _get_or_404(self._repository, principal, webhook_id)
         now = self._clock()
         self._repository.delete(current, webhook_deleted(webhook_id=current.id, tenant_id=current.tenant_id, at=now))
+
+
+class RotateWebhookSecretUseCase:
+    """A new signing secret, returned once; the old one keeps signing beside it for the grace
+    period, so receivers can switch without dropping a delivery."""
+
+    def __init__(self, repository: WebhookRepository, grace_period: timedelta, clock: Clock = utc_now) -> None:
+        self._repository = repository
+        self._grace_period = grace_period
+        self._clock = clock
+
+    def execute(self, principal: Principal, webhook_id: str) -> Webhook:
+        current = _get_or_404(self._repository, principal, webhook_id)
+        now = self._clock()
+        rotated = current.rotated(now, self._grace_period)
+        event = webhook_secret_rotated(
+            webhook_id=current.id, tenant_id=current.tenant_id, previous_secret_expires_at=rotated.previous_secret_expires_at, at=now
+        )
+        self._repository.replace(rotated, event)
+        return rotated

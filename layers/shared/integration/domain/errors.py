@@ -44,3 +44,7 @@ class InvalidFieldError(DomainError):
 
 class LimitExceededError(DomainError):
     """The tenant has reached a quota (for example the number of webhooks)."""
+
+
+class ConflictError(DomainError):
+    """The resource's state does not allow the operation now (for example a disabled webhook)."""

@@ -18,6 +18,8 @@ SERVICE_EVENT_TYPES: tuple[str, ...] = (
     "WebhookCreated",
     "WebhookUpdated",
     "WebhookDeleted",
+    "WebhookSecretRotated",
+    "WebhookDisabled",
 )
 
 EVENT_TYPE_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]{0,127}$")

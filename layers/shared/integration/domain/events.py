@@ -99,3 +99,30 @@ def webhook_deleted(*, webhook_id: str, tenant_id: str, at: datetime) -> DomainE
         occurred_at=at,
         data={"webhookId": webhook_id, "tenantId": tenant_id},
     )
+
+
+def webhook_secret_rotated(*, webhook_id: str, tenant_id: str, previous_secret_expires_at: datetime | None, at: datetime) -> DomainEvent:
+    """Never the secrets themselves: only when the old one stops signing."""
+    expires = None if previous_secret_expires_at is None else previous_secret_expires_at.isoformat().replace("+00:00", "Z")
+    return DomainEvent(
+        event_type="WebhookSecretRotated",
+        tenant_id=tenant_id,
+        aggregate_id=webhook_id,
+        occurred_at=at,
+        data={"webhookId": webhook_id, "tenantId": tenant_id, "previousSecretExpiresAt": expires},
+    )
+
+
+def webhook_disabled(*, webhook_id: str, tenant_id: str, failing_since: datetime, at: datetime) -> DomainEvent:
+    return DomainEvent(
+        event_type="WebhookDisabled",
+        tenant_id=tenant_id,
+        aggregate_id=webhook_id,
+        occurred_at=at,
+        data={
+            "webhookId": webhook_id,
+            "tenantId": tenant_id,
+            "reason": "every delivery attempt failed",
+            "failingSince": failing_since.isoformat().replace("+00:00", "Z"),
+        },
+    )

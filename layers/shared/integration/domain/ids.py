@@ -14,7 +14,12 @@ _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 def new_ulid(now_ms: int | None = None) -> str:
     timestamp = int(time.time() * 1000) if now_ms is None else now_ms
-    value = (timestamp << 80) | secrets.randbits(80)
+    return encode_ulid(timestamp, secrets.randbits(80))
+
+
+def encode_ulid(timestamp_ms: int, randomness: int) -> str:
+    """The ULID of a 48-bit millisecond timestamp and 80 bits of randomness (or of a hash)."""
+    value = ((timestamp_ms & (2**48 - 1)) << 80) | (randomness & (2**80 - 1))
     chars = []
     for _ in range(26):
         chars.append(_CROCKFORD[value & 31])

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
 from integration.domain.api_keys import ApiKey
+from integration.domain.deliveries import Delivery, DeliveryAttempt, DeliveryStatus, WebhookMessage
 from integration.domain.events import DomainEvent, RecordedEvent
 from integration.domain.pagination import Page
 from integration.domain.webhooks import Webhook, WebhookStatus
@@ -48,6 +50,49 @@ class WebhookRepository(Protocol):
 
     def delete(self, webhook: Webhook, event: DomainEvent) -> None:
         """Soft delete: out of every listing and lookup, its record kept with ``deleted_at``."""
+
+    def active_subscribers(self, tenant_id: str, event_type: str) -> list[str]:
+        """Ids of the tenant's active webhooks subscribed to ``event_type`` (or to ``*``)."""
+
+    def mark_failing(self, webhook: Webhook, since: datetime) -> None:
+        """Remember that attempts to this webhook fail since ``since`` (no-op if already known)."""
+
+    def mark_recovered(self, webhook: Webhook) -> None:
+        """Forget the run of failures (an attempt succeeded)."""
+
+    def disable(self, webhook: Webhook, event: DomainEvent) -> bool:
+        """Set an active, still failing webhook to disabled and record the event, atomically.
+        False, writing nothing, when it changed meanwhile (re-enabled, recovered, deleted)."""
+
+
+class DeliveryLog(Protocol):
+    """The record of every message sent to a webhook, and its attempts."""
+
+    def add_pending(self, delivery: Delivery, *, expires_at: datetime) -> None:
+        """Record a new message before it is queued."""
+
+    def mark_pending(self, delivery: Delivery, now: datetime) -> None:
+        """A manual retry is queued: the message is pending again."""
+
+    def record_attempt(
+        self, message: WebhookMessage, attempt: DeliveryAttempt, status: DeliveryStatus, *, next_attempt_at: datetime | None, expires_at: datetime
+    ) -> None:
+        """Append one attempt and set the status; creates the record on a fanned-out message's
+        first attempt."""
+
+    def get(self, tenant_id: str, webhook_id: str, message_id: str) -> Delivery | None:
+        """The tenant's message to that webhook, or None."""
+
+    def list(self, tenant_id: str, webhook_id: str, *, status: DeliveryStatus | None, limit: int, cursor: str | None) -> Page[Delivery]:
+        """The webhook's messages, newest first, optionally of one status."""
+
+
+class DeliveryQueue(Protocol):
+    def send(self, messages: Sequence[WebhookMessage], *, delay_seconds: int) -> set[str]:
+        """Queue the first scheduled attempt of each message; the ids of those not queued."""
+
+    def send_manual_retry(self, message: WebhookMessage) -> None:
+        """Queue one attempt now that is not retried on failure."""
 
 
 class EventPublisher(Protocol):

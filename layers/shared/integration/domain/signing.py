@@ -36,6 +36,7 @@ from typing import Any
 SECRET_PREFIX = "whsec_"
 SIGNATURE_VERSION = "v1"
 CONTENT_TYPE = "application/json"
+USER_AGENT = "integration-webhooks/1.0"  # names the sender in every delivery request
 
 
 def sign(*, message_id: str, timestamp: int, body: bytes, secrets: Sequence[str]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import secrets
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -57,6 +57,11 @@ class Webhook:
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None = None
+    # After a rotation the old secret keeps signing beside the new one until this time.
+    previous_secret: str | None = None
+    previous_secret_expires_at: datetime | None = None
+    # When the current run of failed attempts began (None: the last attempt succeeded).
+    failing_since: datetime | None = None
 
     def fields(self) -> WebhookFields:
         return WebhookFields(self.name, self.url, self.events, self.description, self.status)
@@ -71,6 +76,8 @@ class Webhook:
                 changes[name] = list(after) if isinstance(after, tuple) else (after.value if isinstance(after, StrEnum) else after)
         if not changes:
             return self, {}
+        # Re-enabling a disabled webhook starts its health afresh.
+        failing_since = None if changes.get("status") == WebhookStatus.ACTIVE.value else self.failing_since
         updated = replace(
             self,
             name=new.name,
@@ -79,8 +86,47 @@ class Webhook:
             description=new.description,
             status=new.status,
             updated_at=now,
+            failing_since=failing_since,
         )
         return updated, changes
+
+    def signing_secrets(self, now: datetime) -> tuple[str, ...]:
+        """The secrets each request is signed with: the current one, and during a rotation's
+        grace period the previous one beside it."""
+        if self.previous_secret and self.previous_secret_expires_at and now < self.previous_secret_expires_at:
+            return (self.secret, self.previous_secret)
+        return (self.secret,)
+
+    def rotated(self, now: datetime, grace_period: timedelta) -> Webhook:
+        """A new secret; the current one keeps signing beside it for ``grace_period`` (an older
+        previous secret is dropped: at most two signatures at a time)."""
+        return replace(
+            self,
+            secret=new_signing_secret(),
+            previous_secret=self.secret if grace_period > timedelta(0) else None,
+            previous_secret_expires_at=now + grace_period if grace_period > timedelta(0) else None,
+            updated_at=now,
+        )
+
+    def health_after_attempt(self, *, succeeded: bool, now: datetime, disable_after: timedelta) -> WebhookHealthChange | None:
+        """What one delivery attempt changes about this webhook's health, if anything.
+
+        A success ends a run of failures. The first failure starts one. A failure when every
+        attempt has failed for at least ``disable_after`` disables the webhook.
+        """
+        if succeeded:
+            return WebhookHealthChange.RECOVERED if self.failing_since is not None else None
+        if self.failing_since is None:
+            return WebhookHealthChange.FAILING
+        if now - self.failing_since >= disable_after and self.status is WebhookStatus.ACTIVE:
+            return WebhookHealthChange.DISABLE
+        return None
+
+
+class WebhookHealthChange(StrEnum):
+    FAILING = "failing"  # first failure after a success: remember when it began
+    RECOVERED = "recovered"  # a success after failures: forget it
+    DISABLE = "disable"  # failing for the whole window: stop delivering
 
 
 @dataclass(frozen=True)

@@ -22,3 +22,10 @@ def events_client() -> Any:
     import boto3
 
     return boto3.client("events")
+
+
+@functools.cache
+def sqs_client() -> Any:
+    import boto3
+
+    return boto3.client("sqs")

@@ -27,11 +27,11 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 from integration.domain.errors import InvalidFieldError
+from integration.domain.signing import USER_AGENT as DEFAULT_USER_AGENT
 from integration.domain.url_policy import UrlPolicy, parse_host_address
 
 MAX_RESPONSE_BYTES = 4096
 MAX_TOTAL_TIMEOUT = 15.0
-DEFAULT_USER_AGENT = "integration-webhooks/1.0"
 _MAX_ERROR_LENGTH = 200
 # Headers the client owns: the caller cannot point the request elsewhere or break its framing.
 _RESERVED_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection"})

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from integration.domain.errors import LimitExceededError, NotFoundError
+from integration.domain.event_types import WILDCARD
 from integration.domain.events import DomainEvent
 from integration.domain.pagination import Page
 from integration.domain.webhooks import Webhook, WebhookStatus
@@ -43,6 +45,9 @@ def _attributes(webhook: Webhook) -> dict[str, Any]:
         "created_at": iso(webhook.created_at),
         "updated_at": iso(webhook.updated_at),
         "deleted_at": iso(webhook.deleted_at),
+        "previous_secret": webhook.previous_secret,
+        "previous_secret_expires_at": iso(webhook.previous_secret_expires_at),
+        "failing_since": iso(webhook.failing_since),
     }
 
 
@@ -73,6 +78,9 @@ def _to_webhook(item: dict[str, Any]) -> Webhook:
         created_at=parse_iso(values["created_at"]),
         updated_at=parse_iso(values["updated_at"]),
         deleted_at=parse_iso(values.get("deleted_at")),
+        previous_secret=values.get("previous_secret"),
+        previous_secret_expires_at=parse_iso(values.get("previous_secret_expires_at")),
+        failing_since=parse_iso(values.get("failing_since")),
     )
 
 
@@ -80,6 +88,9 @@ class DynamoDBWebhookRepository:
     def __init__(self, client: Any, table_name: str) -> None:
         self._client = client
         self._table = table_name
+
+    def _key(self, webhook: Webhook) -> dict[str, Any]:
+        return to_item({"PK": tenant_pk(webhook.tenant_id), "SK": WEBHOOK_SK_PREFIX + webhook.id})
 
     def _quota_key(self, tenant_id: str) -> dict[str, Any]:
         return to_item({"PK": tenant_pk(tenant_id), "SK": QUOTA_SK})
@@ -157,7 +168,8 @@ class DynamoDBWebhookRepository:
             raise
 
     def delete(self, webhook: Webhook, event: DomainEvent) -> None:
-        deleted = {**_attributes(webhook), "deleted_at": iso(event.occurred_at), "secret": None}  # the secret goes
+        # The secrets go; a deleted webhook signs nothing.
+        deleted = {**_attributes(webhook), "deleted_at": iso(event.occurred_at), "secret": None, "previous_secret": None}
         try:
             self._client.transact_write_items(
                 TransactItems=[
@@ -193,3 +205,72 @@ class DynamoDBWebhookRepository:
             if 0 in failed_conditions(error):
                 raise NotFoundError("webhook", webhook.id) from None
             raise
+
+    def active_subscribers(self, tenant_id: str, event_type: str) -> list[str]:
+        """One Query on the sparse index (every page of it: a tenant has at most a few hundred)."""
+        params: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": GSI1,
+            "KeyConditionExpression": "GSI1PK = :pk",
+            "FilterExpression": "contains(events, :type) OR contains(events, :all)",
+            "ProjectionExpression": "id",
+            "ExpressionAttributeValues": to_item(
+                {":pk": _status_partition(tenant_id, WebhookStatus.ACTIVE), ":type": event_type, ":all": WILDCARD}
+            ),
+        }
+        ids: list[str] = []
+        while True:
+            response = self._client.query(**params)
+            ids.extend(item["id"]["S"] for item in response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                return ids
+            params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def mark_failing(self, webhook: Webhook, since: datetime) -> None:
+        self._conditional_update(
+            webhook,
+            UpdateExpression="SET failing_since = :since",
+            ConditionExpression="attribute_exists(PK) AND attribute_not_exists(failing_since)",
+            ExpressionAttributeValues=to_item({":since": iso(since)}),
+        )
+
+    def mark_recovered(self, webhook: Webhook) -> None:
+        self._conditional_update(webhook, UpdateExpression="REMOVE failing_since", ConditionExpression="attribute_exists(failing_since)")
+
+    def _conditional_update(self, webhook: Webhook, **update: Any) -> None:
+        """An UpdateItem whose failed condition means another writer got there first: fine."""
+        try:
+            self._client.update_item(TableName=self._table, Key=self._key(webhook), **update)
+        except self._client.exceptions.ConditionalCheckFailedException:
+            pass
+
+    def disable(self, webhook: Webhook, event: DomainEvent) -> bool:
+        try:
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": self._key(webhook),
+                            "UpdateExpression": "SET #status = :disabled, GSI1PK = :gsi1pk, updated_at = :now REMOVE failing_since",
+                            "ConditionExpression": "#status = :active AND failing_since = :since",
+                            "ExpressionAttributeNames": {"#status": "status"},
+                            "ExpressionAttributeValues": to_item(
+                                {
+                                    ":disabled": WebhookStatus.DISABLED.value,
+                                    ":active": WebhookStatus.ACTIVE.value,
+                                    ":gsi1pk": _status_partition(webhook.tenant_id, WebhookStatus.DISABLED),
+                                    ":now": iso(event.occurred_at),
+                                    ":since": iso(webhook.failing_since),
+                                }
+                            ),
+                        }
+                    },
+                    outbox_put(self._table, event),
+                ]
+            )
+        except self._client.exceptions.TransactionCanceledException as error:
+            if 0 in failed_conditions(error):
+                return False
+            raise
+        return True

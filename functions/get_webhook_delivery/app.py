@@ -1,0 +1,18 @@
+"""GET /webhooks/{id}/deliveries/{deliveryId}: one message with its payload and every attempt."""
+
+from integration.api.http import create_app
+from integration.api.schemas import DeliveryView
+from integration.domain.scopes import Scope
+from integration.observability import http_entry_point
+from integration.wiring import get_delivery
+
+app = create_app()
+
+
+@app.get("/webhooks/<webhook_id>/deliveries/<delivery_id>")
+def get_webhook_delivery(webhook_id: str, delivery_id: str) -> DeliveryView:
+    principal = app.principal(Scope.WEBHOOKS_READ)
+    return DeliveryView.of(get_delivery().execute(principal, webhook_id, delivery_id))
+
+
+lambda_handler = http_entry_point(app.resolve)

@@ -1,0 +1,30 @@
+"""GET /webhooks/{id}/deliveries: the webhook's messages, newest first, optional status."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from integration.api.http import create_app
+from integration.api.schemas import DeliveryPageView
+from integration.domain.deliveries import DeliveryStatus
+from integration.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from integration.domain.scopes import Scope
+from integration.observability import http_entry_point
+from integration.wiring import list_deliveries
+
+app = create_app()
+
+
+@app.get("/webhooks/<webhook_id>/deliveries")
+def list_webhook_deliveries(
+    webhook_id: str,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    cursor: Annotated[str | None, Query(min_length=1, max_length=1024)] = None,
+    status: Annotated[DeliveryStatus | None, Query()] = None,
+) -> DeliveryPageView:
+    principal = app.principal(Scope.WEBHOOKS_READ)
+    page = list_deliveries().execute(principal, webhook_id, status=status, limit=limit, cursor=cursor)
+    return DeliveryPageView.of(page)
+
+
+lambda_handler = http_entry_point(app.resolve)

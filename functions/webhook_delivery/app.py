@@ -1,0 +1,34 @@
+"""Delivery: one attempt per queued message, side by side, signed afresh and logged. A failed
+attempt with another one scheduled stays in the queue, hidden until it is due."""
+
+from collections import Counter
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from integration.infrastructure.delivery_worker import process_delivery_batch
+from integration.observability import logger, metrics, tracer
+from integration.wiring import deliver_message, delivery_queue
+
+METRIC_NAMES = {
+    "succeeded": "WebhookAttemptsSucceeded",
+    "retry": "WebhookAttemptsFailed",
+    "failed": "WebhookMessagesFailed",
+    "dropped": "WebhookMessagesDropped",
+}
+
+
+@logger.inject_lambda_context(log_event=False)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    use_case = deliver_message()
+    response, outcomes = process_delivery_batch(
+        event, lambda message, attempt, manual: use_case.execute(message, attempt_number=attempt, manual=manual), delivery_queue()
+    )
+    for outcome, count in Counter(o.outcome.value for o in outcomes if o is not None).items():
+        metrics.add_metric(name=METRIC_NAMES[outcome], unit=MetricUnit.Count, value=count)
+    disabled = sum(1 for o in outcomes if o is not None and o.disabled_webhook)
+    if disabled:
+        metrics.add_metric(name="WebhooksDisabled", unit=MetricUnit.Count, value=disabled)
+    return response

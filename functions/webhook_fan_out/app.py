@@ -1,0 +1,34 @@
+"""Fan-out: tenant events from the bus (via the webhook events queue) to one delivery message per
+subscribed active webhook. An event whose messages could not all be queued is reported as a
+batch item failure and handled again; the messages keep their ids, so receivers can deduplicate."""
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from integration.infrastructure.eventbridge import tenant_event
+from integration.observability import logger, metrics, tracer
+from integration.wiring import fan_out_event
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def record_handler(record: SQSRecord) -> int:
+    event = tenant_event(json.loads(record.body))
+    if event is None:  # the rule only routes events with a tenant; anything else is not ours
+        logger.warning("event without a tenant ignored", sqs_message_id=record.message_id)
+        return 0
+    queued = fan_out_event().execute(event)
+    logger.info("event fanned out", tenant_id=event.tenant_id, event_type=event.event_type, event_key=event.event_key, messages=queued)
+    metrics.add_metric(name="WebhookMessagesQueued", unit=MetricUnit.Count, value=queued)
+    return queued
+
+
+@logger.inject_lambda_context(log_event=False)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

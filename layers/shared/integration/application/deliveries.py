@@ -1,0 +1,263 @@
+"""Webhook delivery use cases: fan an event out, deliver one attempt, and the delivery log API
+(list, get, retry now, send a test message)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Protocol
+
+from integration.domain.clock import Clock, utc_now
+from integration.domain.deliveries import (
+    MAX_ATTEMPTS_PER_MESSAGE,
+    MAX_STORED_RESPONSE_CHARS,
+    MESSAGE_ID_PREFIX,
+    AttemptTrigger,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryStatus,
+    TenantEvent,
+    WebhookMessage,
+    fanned_out_message_id,
+    new_test_message,
+)
+from integration.domain.errors import ConflictError, NotFoundError
+from integration.domain.events import webhook_disabled
+from integration.domain.ids import is_valid_id
+from integration.domain.pagination import Page
+from integration.domain.principal import Principal
+from integration.domain.repositories import DeliveryLog, DeliveryQueue, WebhookRepository
+from integration.domain.retry_schedule import delay_before_attempt
+from integration.domain.signing import webhook_headers
+from integration.domain.webhooks import WEBHOOK_ID_PREFIX, Webhook, WebhookHealthChange, WebhookStatus
+
+
+class HttpAnswer(Protocol):
+    status_code: int | None
+    duration_ms: int
+    response_body: str
+    error: str | None
+
+
+class WebhookSender(Protocol):
+    def post(self, url: str, body: bytes, headers: dict[str, str]) -> HttpAnswer: ...
+
+
+class FanOutEventUseCase:
+    """One event in, one queued message per active webhook of its tenant subscribed to it."""
+
+    def __init__(self, webhooks: WebhookRepository, queue: DeliveryQueue, schedule: Sequence[int]) -> None:
+        self._webhooks = webhooks
+        self._queue = queue
+        self._first_delay = schedule[0]
+
+    def execute(self, event: TenantEvent) -> int:
+        """How many messages were queued; :class:`RuntimeError` if SQS refused some (the event is
+        then handled again, and the messages already queued get the same ids again)."""
+        webhook_ids = self._webhooks.active_subscribers(event.tenant_id, event.event_type)
+        messages = [
+            WebhookMessage(
+                id=fanned_out_message_id(event_key=event.event_key, webhook_id=webhook_id, occurred_at=event.occurred_at),
+                tenant_id=event.tenant_id,
+                webhook_id=webhook_id,
+                event_type=event.event_type,
+                event_id=event.event_key,
+                timestamp=event.occurred_at,
+                data=event.data,
+            )
+            for webhook_id in webhook_ids
+        ]
+        if not messages:
+            return 0
+        failed = self._queue.send(messages, delay_seconds=self._first_delay)
+        if failed:
+            raise RuntimeError(f"{len(failed)} of {len(messages)} delivery messages were not queued")
+        return len(messages)
+
+
+class Outcome(StrEnum):
+    SUCCEEDED = "succeeded"
+    RETRY = "retry"  # failed; the next attempt is due in ``retry_in`` seconds
+    FAILED = "failed"  # failed for good (schedule exhausted, or a manual attempt)
+    DROPPED = "dropped"  # the webhook is deleted or disabled: nothing sent
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    outcome: Outcome
+    retry_in: int | None = None
+    status_code: int | None = None
+    reason: str | None = None  # why dropped
+    disabled_webhook: bool = False  # this failure disabled the webhook
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    schedule: tuple[int, ...]
+    disable_after: timedelta
+    log_retention: timedelta
+    user_agent: str
+
+
+class DeliverMessageUseCase:
+    """One attempt of one message: sign it afresh, POST it, log it, decide what comes next."""
+
+    def __init__(
+        self,
+        webhooks: WebhookRepository,
+        log: DeliveryLog,
+        sender: WebhookSender,
+        settings: DeliverySettings,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._webhooks = webhooks
+        self._log = log
+        self._sender = sender
+        self._settings = settings
+        self._clock = clock
+
+    def execute(self, message: WebhookMessage, *, attempt_number: int, manual: bool) -> DeliveryOutcome:
+        webhook = self._webhooks.get(message.tenant_id, message.webhook_id)
+        if webhook is None:
+            return DeliveryOutcome(Outcome.DROPPED, reason="webhook deleted")
+        if webhook.status is not WebhookStatus.ACTIVE:
+            return DeliveryOutcome(Outcome.DROPPED, reason=f"webhook {webhook.status.value}")
+
+        now = self._clock()
+        body = message.body()
+        headers = webhook_headers(
+            message_id=message.id,
+            timestamp=int(now.timestamp()),
+            body=body,
+            secrets=webhook.signing_secrets(now),
+            user_agent=self._settings.user_agent,
+        )
+        answer = self._sender.post(webhook.url, body, headers)
+        attempt = DeliveryAttempt(
+            at=now,
+            trigger=AttemptTrigger.MANUAL if manual else AttemptTrigger.SCHEDULED,
+            status_code=answer.status_code,
+            duration_ms=answer.duration_ms,
+            error=answer.error,
+            response_body=answer.response_body[:MAX_STORED_RESPONSE_CHARS],
+        )
+        retry_in = None if attempt.succeeded or manual else delay_before_attempt(self._settings.schedule, attempt_number + 1)
+        if attempt.succeeded:
+            status, outcome = DeliveryStatus.SUCCEEDED, Outcome.SUCCEEDED
+        elif retry_in is not None:
+            status, outcome = DeliveryStatus.PENDING, Outcome.RETRY
+        else:
+            status, outcome = DeliveryStatus.FAILED, Outcome.FAILED
+        self._log.record_attempt(
+            message,
+            attempt,
+            status,
+            next_attempt_at=None if retry_in is None else now + timedelta(seconds=retry_in),
+            expires_at=now + self._settings.log_retention,
+        )
+        disabled = self._update_health(webhook, succeeded=attempt.succeeded, now=now)
+        return DeliveryOutcome(outcome, retry_in=retry_in, status_code=attempt.status_code, disabled_webhook=disabled)
+
+    def _update_health(self, webhook: Webhook, *, succeeded: bool, now: datetime) -> bool:
+        change = webhook.health_after_attempt(succeeded=succeeded, now=now, disable_after=self._settings.disable_after)
+        if change is WebhookHealthChange.FAILING:
+            self._webhooks.mark_failing(webhook, now)
+        elif change is WebhookHealthChange.RECOVERED:
+            self._webhooks.mark_recovered(webhook)
+        elif change is WebhookHealthChange.DISABLE:
+            assert webhook.failing_since is not None
+            event = webhook_disabled(webhook_id=webhook.id, tenant_id=webhook.tenant_id, failing_since=webhook.failing_since, at=now)
+            return self._webhooks.disable(webhook, event)
+        return False
+
+
+def _active_webhook_or_error(webhooks: WebhookRepository, principal: Principal, webhook_id: str, *, action: str) -> Webhook:
+    webhook = webhooks.get(principal.tenant_id, webhook_id) if is_valid_id(webhook_id, WEBHOOK_ID_PREFIX) else None
+    if webhook is None:
+        raise NotFoundError("webhook", webhook_id)
+    if webhook.status is not WebhookStatus.ACTIVE:
+        raise ConflictError(f"webhook {webhook_id} is {webhook.status.value}; set its status to active before you {action}")
+    return webhook
+
+
+def _existing_webhook(webhooks: WebhookRepository, principal: Principal, webhook_id: str) -> Webhook:
+    webhook = webhooks.get(principal.tenant_id, webhook_id) if is_valid_id(webhook_id, WEBHOOK_ID_PREFIX) else None
+    if webhook is None:
+        raise NotFoundError("webhook", webhook_id)
+    return webhook
+
+
+def _delivery_or_404(log: DeliveryLog, principal: Principal, webhook_id: str, delivery_id: str) -> Delivery:
+    valid = is_valid_id(webhook_id, WEBHOOK_ID_PREFIX) and is_valid_id(delivery_id, MESSAGE_ID_PREFIX)
+    delivery = log.get(principal.tenant_id, webhook_id, delivery_id) if valid else None
+    if delivery is None:
+        raise NotFoundError("delivery", delivery_id)
+    return delivery
+
+
+class ListDeliveriesUseCase:
+    def __init__(self, webhooks: WebhookRepository, log: DeliveryLog) -> None:
+        self._webhooks = webhooks
+        self._log = log
+
+    def execute(self, principal: Principal, webhook_id: str, *, status: DeliveryStatus | None, limit: int, cursor: str | None) -> Page[Delivery]:
+        _existing_webhook(self._webhooks, principal, webhook_id)  # an unknown webhook is a 404, not an empty list
+        return self._log.list(principal.tenant_id, webhook_id, status=status, limit=limit, cursor=cursor)
+
+
+class GetDeliveryUseCase:
+    def __init__(self, log: DeliveryLog) -> None:
+        self._log = log
+
+    def execute(self, principal: Principal, webhook_id: str, delivery_id: str) -> Delivery:
+        return _delivery_or_404(self._log, principal, webhook_id, delivery_id)
+
+
+class RetryDeliveryUseCase:
+    """Send a logged message again now: one attempt, same ``webhook-id``, not retried itself."""
+
+    def __init__(self, webhooks: WebhookRepository, log: DeliveryLog, queue: DeliveryQueue, clock: Clock = utc_now) -> None:
+        self._webhooks = webhooks
+        self._log = log
+        self._queue = queue
+        self._clock = clock
+
+    def execute(self, principal: Principal, webhook_id: str, delivery_id: str) -> Delivery:
+        _active_webhook_or_error(self._webhooks, principal, webhook_id, action="retry a delivery")
+        delivery = _delivery_or_404(self._log, principal, webhook_id, delivery_id)
+        if len(delivery.attempts) >= MAX_ATTEMPTS_PER_MESSAGE:
+            raise ConflictError(f"delivery {delivery_id} already has {MAX_ATTEMPTS_PER_MESSAGE} attempts; it cannot be retried again")
+        now = self._clock()
+        self._log.mark_pending(delivery, now)
+        self._queue.send_manual_retry(delivery.message)
+        return Delivery(delivery.message, DeliveryStatus.PENDING, delivery.attempts, delivery.created_at, now, next_attempt_at=now)
+
+
+class SendTestMessageUseCase:
+    """A ``webhook.test`` message to one webhook, now, on the normal schedule."""
+
+    def __init__(self, webhooks: WebhookRepository, log: DeliveryLog, queue: DeliveryQueue, log_retention: timedelta, clock: Clock = utc_now) -> None:
+        self._webhooks = webhooks
+        self._log = log
+        self._queue = queue
+        self._log_retention = log_retention
+        self._clock = clock
+
+    def execute(self, principal: Principal, webhook_id: str) -> Delivery:
+        webhook = _active_webhook_or_error(self._webhooks, principal, webhook_id, action="send a test message")
+        now = self._clock()
+        delivery = Delivery(
+            message=new_test_message(tenant_id=webhook.tenant_id, webhook_id=webhook.id, now=now),
+            status=DeliveryStatus.PENDING,
+            attempts=(),
+            created_at=now,
+            updated_at=now,
+            next_attempt_at=now,
+        )
+        # Logged first, then queued: the attempt can only ever update an existing record.
+        self._log.add_pending(delivery, expires_at=now + self._log_retention)
+        if self._queue.send([delivery.message], delay_seconds=0):
+            raise RuntimeError("the test message was not queued")
+        return delivery

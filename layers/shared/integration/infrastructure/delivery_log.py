@@ -1,0 +1,230 @@
+"""The webhook delivery log on the single table; see :mod:`integration.infrastructure.table`.
+
+One item per message, under the webhook's own partition ``TENANT#<t>#WEBHOOK#<id>`` (a busy
+webhook's log never shares write capacity with its tenant's other items), sort key
+``MSG#<message id>`` (message ids start with the event's time, so a Query reads newest first).
+Its attempts are a list inside the item, each written by one UpdateItem. ``GSI1`` holds it under
+``TENANT#<t>#WEBHOOK#<id>#DELIVERIES#<status>`` to list one status with one Query. Records
+expire by TTL.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from integration.domain.deliveries import AttemptTrigger, Delivery, DeliveryAttempt, DeliveryStatus, WebhookMessage
+from integration.domain.pagination import Page
+from integration.infrastructure.table import (
+    GSI1,
+    TTL_ATTRIBUTE,
+    epoch_seconds,
+    from_item,
+    get_item,
+    iso,
+    parse_iso,
+    query_page,
+    tenant_pk,
+    to_item,
+)
+
+MESSAGE_SK_PREFIX = "MSG#"
+ENTITY = "WebhookDelivery"
+
+
+def _partition(tenant_id: str, webhook_id: str) -> str:
+    return f"{tenant_pk(tenant_id)}#WEBHOOK#{webhook_id}"
+
+
+def _status_partition(tenant_id: str, webhook_id: str, status: DeliveryStatus) -> str:
+    return f"{_partition(tenant_id, webhook_id)}#DELIVERIES#{status.value}"
+
+
+def _key(tenant_id: str, webhook_id: str, message_id: str) -> dict[str, Any]:
+    return to_item({"PK": _partition(tenant_id, webhook_id), "SK": MESSAGE_SK_PREFIX + message_id})
+
+
+def _message_values(message: WebhookMessage) -> dict[str, Any]:
+    return {
+        "entity": ENTITY,
+        "id": message.id,
+        "tenant_id": message.tenant_id,
+        "webhook_id": message.webhook_id,
+        "event_type": message.event_type,
+        "event_id": message.event_id,
+        "timestamp": iso(message.timestamp),
+        # JSON text, not a map: event data may hold floats, which DynamoDB maps cannot.
+        "payload": json.dumps(message.data, separators=(",", ":"), ensure_ascii=False),
+    }
+
+
+def _attempt_values(attempt: DeliveryAttempt) -> dict[str, Any]:
+    return {
+        "at": iso(attempt.at),
+        "trigger": attempt.trigger.value,
+        "status_code": attempt.status_code,
+        "duration_ms": attempt.duration_ms,
+        "error": attempt.error,
+        "response_body": attempt.response_body,
+    }
+
+
+def _to_delivery(item: dict[str, Any]) -> Delivery:
+    values = from_item(item)
+    timestamp = parse_iso(values["timestamp"])
+    created_at = parse_iso(values["created_at"])
+    updated_at = parse_iso(values["updated_at"])
+    assert timestamp is not None and created_at is not None and updated_at is not None
+    message = WebhookMessage(
+        id=values["id"],
+        tenant_id=values["tenant_id"],
+        webhook_id=values["webhook_id"],
+        event_type=values["event_type"],
+        event_id=values.get("event_id"),
+        timestamp=timestamp,
+        data=json.loads(values["payload"]),
+    )
+    attempts = tuple(
+        DeliveryAttempt(
+            at=parse_iso(raw["at"]),  # type: ignore[arg-type]
+            trigger=AttemptTrigger(raw["trigger"]),
+            status_code=None if raw.get("status_code") is None else int(raw["status_code"]),
+            duration_ms=int(raw["duration_ms"]),
+            error=raw.get("error"),
+            response_body=raw.get("response_body", ""),
+        )
+        for raw in values.get("attempts", [])
+    )
+    return Delivery(
+        message=message,
+        status=DeliveryStatus(values["status"]),
+        attempts=attempts,
+        created_at=created_at,
+        updated_at=updated_at,
+        next_attempt_at=parse_iso(values.get("next_attempt_at")),
+    )
+
+
+class DynamoDBDeliveryLog:
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def add_pending(self, delivery: Delivery, *, expires_at: datetime) -> None:
+        message = delivery.message
+        item = {
+            "PK": _partition(message.tenant_id, message.webhook_id),
+            "SK": MESSAGE_SK_PREFIX + message.id,
+            "GSI1PK": _status_partition(message.tenant_id, message.webhook_id, DeliveryStatus.PENDING),
+            "GSI1SK": MESSAGE_SK_PREFIX + message.id,
+            **_message_values(message),
+            "status": DeliveryStatus.PENDING.value,
+            "attempts": [],
+            "created_at": iso(delivery.created_at),
+            "updated_at": iso(delivery.updated_at),
+            "next_attempt_at": iso(delivery.next_attempt_at),
+            TTL_ATTRIBUTE: epoch_seconds(expires_at),
+        }
+        self._client.put_item(TableName=self._table, Item=to_item(item), ConditionExpression="attribute_not_exists(PK)")
+
+    def mark_pending(self, delivery: Delivery, now: datetime) -> None:
+        message = delivery.message
+        self._client.update_item(
+            TableName=self._table,
+            Key=_key(message.tenant_id, message.webhook_id, message.id),
+            UpdateExpression="SET #status = :pending, GSI1PK = :gsi1pk, updated_at = :now, next_attempt_at = :now",
+            ConditionExpression="attribute_exists(PK)",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues=to_item(
+                {
+                    ":pending": DeliveryStatus.PENDING.value,
+                    ":gsi1pk": _status_partition(message.tenant_id, message.webhook_id, DeliveryStatus.PENDING),
+                    ":now": iso(now),
+                }
+            ),
+        )
+
+    def record_attempt(
+        self, message: WebhookMessage, attempt: DeliveryAttempt, status: DeliveryStatus, *, next_attempt_at: datetime | None, expires_at: datetime
+    ) -> None:
+        """One UpdateItem: append the attempt, set the status; on a fanned-out message's first
+        attempt it also creates the record (every message field is ``if_not_exists``)."""
+        names = {"#status": "status", "#ttl": TTL_ATTRIBUTE, "#attempts": "attempts", "#count": "attempt_count"}
+        values: dict[str, Any] = {
+            ":status": status.value,
+            ":gsi1pk": _status_partition(message.tenant_id, message.webhook_id, status),
+            ":gsi1sk": MESSAGE_SK_PREFIX + message.id,
+            ":now": iso(attempt.at),
+            ":attempt": [_attempt_values(attempt)],
+            ":empty": [],
+            ":zero": 0,
+            ":one": 1,
+            ":ttl": epoch_seconds(expires_at),
+        }
+        assignments = [
+            "#status = :status",
+            "GSI1PK = :gsi1pk",
+            "GSI1SK = :gsi1sk",
+            "updated_at = :now",
+            "#attempts = list_append(if_not_exists(#attempts, :empty), :attempt)",
+            "#count = if_not_exists(#count, :zero) + :one",
+            "created_at = if_not_exists(created_at, :now)",
+            "#ttl = if_not_exists(#ttl, :ttl)",
+        ]
+        for position, (name, value) in enumerate(_message_values(message).items()):
+            if value is None:
+                continue
+            names[f"#m{position}"] = name
+            values[f":m{position}"] = value
+            assignments.append(f"#m{position} = if_not_exists(#m{position}, :m{position})")
+        expression = "SET " + ", ".join(assignments)
+        if next_attempt_at is None:
+            expression += " REMOVE next_attempt_at"
+        else:
+            expression = expression.replace("SET ", "SET next_attempt_at = :next, ", 1)
+            values[":next"] = iso(next_attempt_at)
+        self._client.update_item(
+            TableName=self._table,
+            Key=_key(message.tenant_id, message.webhook_id, message.id),
+            UpdateExpression=expression,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=to_item(values),
+        )
+
+    def get(self, tenant_id: str, webhook_id: str, message_id: str) -> Delivery | None:
+        item = get_item(self._client, self._table, _partition(tenant_id, webhook_id), MESSAGE_SK_PREFIX + message_id)
+        return None if item is None else _to_delivery(item)
+
+    def list(self, tenant_id: str, webhook_id: str, *, status: DeliveryStatus | None, limit: int, cursor: str | None) -> Page[Delivery]:
+        if status is None:
+            query = {
+                "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+                "ExpressionAttributeValues": to_item({":pk": _partition(tenant_id, webhook_id), ":prefix": MESSAGE_SK_PREFIX}),
+                "ConsistentRead": True,
+            }
+        else:
+            query = {
+                "IndexName": GSI1,
+                "KeyConditionExpression": "GSI1PK = :pk",
+                "ExpressionAttributeValues": to_item({":pk": _status_partition(tenant_id, webhook_id, status)}),
+            }
+
+        def start_key(sort_key: str) -> dict[str, str]:
+            key = {"PK": _partition(tenant_id, webhook_id), "SK": sort_key}
+            if status is not None:
+                key |= {"GSI1PK": _status_partition(tenant_id, webhook_id, status), "GSI1SK": sort_key}
+            return key
+
+        return query_page(
+            self._client,
+            {"TableName": self._table, **query},
+            tenant_id=tenant_id,
+            limit=limit,
+            cursor=cursor,
+            sort_key_prefix=MESSAGE_SK_PREFIX,
+            start_key=start_key,
+            convert=_to_delivery,
+            listing=f"{webhook_id}:{status.value if status is not None else ''}",
+        )
+

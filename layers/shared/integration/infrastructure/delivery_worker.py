@@ -1,0 +1,71 @@
+"""Runs a batch of queued webhook attempts side by side and tells SQS which to keep.
+
+Each record is one attempt of one message (its receive count is the attempt number). Records
+run in threads, so one slow receiver (up to the 15 s deadline) does not hold up the other nine.
+A record whose next attempt is scheduled is hidden for the delay and reported as a batch item
+failure, so SQS hands it back when the attempt is due; every other record is done and deleted.
+A record that raises is reported too and comes back after the queue's visibility timeout.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from integration.application.deliveries import DeliveryOutcome, Outcome
+from integration.domain.deliveries import WebhookMessage
+from integration.infrastructure.delivery_queue import MAX_VISIBILITY_SECONDS, SqsDeliveryQueue, decode
+
+logger = Logger(child=True)
+
+MAX_WORKERS = 10
+
+Deliver = Callable[[WebhookMessage, int, bool], DeliveryOutcome]
+
+
+def process_delivery_batch(event: dict[str, Any], deliver: Deliver, queue: SqsDeliveryQueue) -> tuple[dict[str, Any], list[DeliveryOutcome | None]]:
+    """The partial batch response, and each record's outcome (None: it raised)."""
+    started = time.monotonic()
+    records = event.get("Records", [])
+
+    def handle(record: dict[str, Any]) -> tuple[bool, DeliveryOutcome | None]:
+        """(keep the SQS message, outcome)."""
+        try:
+            message, manual = decode(record["body"])
+        except ValueError as error:
+            logger.error("malformed delivery message dropped", sqs_message_id=record.get("messageId"), error=str(error))
+            return False, None
+        attempt_number = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
+        log = {"message_id": message.id, "webhook_id": message.webhook_id, "tenant_id": message.tenant_id, "attempt": attempt_number}
+        try:
+            outcome = deliver(message, attempt_number, manual)
+        except Exception:
+            logger.exception("delivery attempt could not be handled; SQS will hand it back", **log)
+            return True, None
+        if outcome.outcome is Outcome.DROPPED:
+            logger.info("message dropped", reason=outcome.reason, **log)
+            return False, outcome
+        logger.info("delivery attempt", outcome=outcome.outcome.value, status_code=outcome.status_code, retry_in=outcome.retry_in, **log)
+        if outcome.disabled_webhook:
+            logger.warning("webhook disabled: every attempt failed for the whole window", **log)
+        if outcome.outcome is not Outcome.RETRY or outcome.retry_in is None:
+            return False, outcome
+        # SQS counts the 12 h visibility limit from this receive.
+        elapsed = math.ceil(time.monotonic() - started) + 1
+        try:
+            queue.retry_later(record["receiptHandle"], min(outcome.retry_in, MAX_VISIBILITY_SECONDS - elapsed))
+        except Exception:  # the message still comes back, after the queue's visibility timeout
+            logger.exception("could not schedule the next attempt", **log)
+        return True, outcome
+
+    if not records:
+        return {"batchItemFailures": []}, []
+    with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(records))) as pool:
+        results = list(pool.map(handle, records))
+    failures = [{"itemIdentifier": record["messageId"]} for record, (keep, _) in zip(records, results, strict=True) if keep]
+    return {"batchItemFailures": failures}, [outcome for _, outcome in results]

@@ -1,0 +1,137 @@
+"""SQS event source mappings, run locally: long-poll the emulator's queue, invoke the function
+with the batch as Lambda builds it, delete what was processed.
+
+As Lambda does: a message is deleted when the invocation succeeds, except those the function
+reports in ``batchItemFailures`` (only with ``ReportBatchItemFailures``; without it a returned
+list is ignored); a failed invocation deletes nothing. Messages left in the queue come back when
+their visibility timeout ends (the function may have changed it: that is how it delays a retry,
+so the poller never changes visibility itself); the emulator moves a message to the
+dead-letter queue after the RedrivePolicy's ``maxReceiveCount`` receives.
+
+Not modelled: batches larger than 10 messages and ``MaximumBatchingWindowInSeconds`` (each
+batch is one ReceiveMessage, at most 10 messages), concurrent batches (one poller per mapping,
+one invocation at a time).
+"""
+
+from __future__ import annotations
+
+import base64
+import sys
+import threading
+from typing import Any
+
+from local_runtime.gateway import LoadedFunction
+from local_runtime.resources import REGION
+from local_runtime.template import QueueSubscription
+
+WAIT_TIME_SECONDS = 1  # long poll; short, so that stop() takes effect quickly
+ERROR_BACKOFF_SECONDS = 1.0
+MAX_MESSAGES_PER_RECEIVE = 10  # what ReceiveMessage allows
+
+# The system attributes Lambda passes on in a record's ``attributes``, when the message has them.
+_RECORD_ATTRIBUTES = (
+    "ApproximateReceiveCount",
+    "SentTimestamp",
+    "SenderId",
+    "ApproximateFirstReceiveTimestamp",
+    "AWSTraceHeader",
+    "SequenceNumber",
+    "MessageGroupId",
+    "MessageDeduplicationId",
+    "DeadLetterQueueSourceArn",
+)
+
+
+class BatchFailed(Exception):
+    """The function's answer fails the whole batch (as Lambda reads it)."""
+
+
+def sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
+    """One ReceiveMessage message as a record of Lambda's SQS event."""
+    attributes = message.get("Attributes", {})
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": {name: attributes[name] for name in _RECORD_ATTRIBUTES if name in attributes},
+        "messageAttributes": {name: _message_attribute(value) for name, value in message.get("MessageAttributes", {}).items()},
+        "md5OfBody": message["MD5OfBody"],
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": REGION,
+    }
+
+
+def _message_attribute(value: dict[str, Any]) -> dict[str, Any]:
+    attribute: dict[str, Any] = {"stringListValues": [], "binaryListValues": [], "dataType": value["DataType"]}
+    if "StringValue" in value:
+        attribute["stringValue"] = value["StringValue"]
+    if "BinaryValue" in value:
+        attribute["binaryValue"] = base64.b64encode(value["BinaryValue"]).decode()
+    return attribute
+
+
+def failed_message_ids(result: Any, message_ids: list[str]) -> set[str]:
+    """The messages a ``ReportBatchItemFailures`` answer keeps in the queue. Raises BatchFailed
+    when Lambda would count the whole batch as failed (an item without a known message id)."""
+    if not isinstance(result, dict) or not result.get("batchItemFailures"):
+        return set()
+    failed = set()
+    for item in result["batchItemFailures"]:
+        identifier = item.get("itemIdentifier") if isinstance(item, dict) else None
+        if not identifier or identifier not in message_ids:
+            raise BatchFailed(f"batchItemFailures names no message of the batch: {item!r}")
+        failed.add(identifier)
+    return failed
+
+
+class QueuePoller(threading.Thread):
+    def __init__(self, subscription: QueueSubscription, function: LoadedFunction, *, session: Any, queue_url: str) -> None:
+        super().__init__(name=f"queue-{subscription.function}", daemon=True)
+        self._subscription = subscription
+        self._function = function
+        self._sqs = session.client("sqs")
+        self._queue_url = queue_url
+        self._stopping = threading.Event()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    def run(self) -> None:
+        queue_arn: str | None = None
+        while not self._stopping.is_set():
+            try:
+                if queue_arn is None:
+                    attributes = self._sqs.get_queue_attributes(QueueUrl=self._queue_url, AttributeNames=["QueueArn"])
+                    queue_arn = attributes["Attributes"]["QueueArn"]
+                messages = self._sqs.receive_message(
+                    QueueUrl=self._queue_url,
+                    MaxNumberOfMessages=min(self._subscription.batch_size, MAX_MESSAGES_PER_RECEIVE),
+                    WaitTimeSeconds=WAIT_TIME_SECONDS,
+                    AttributeNames=["All"],
+                    MessageAttributeNames=["All"],
+                ).get("Messages", [])
+                if messages:
+                    self._deliver(messages, queue_arn)
+            except Exception as error:  # noqa: BLE001 - the emulator went away or refused: try again
+                if self._stopping.is_set():
+                    return
+                print(f"local runtime: polling {self._queue_url} failed: {error!r}", file=sys.stderr, flush=True)
+                self._stopping.wait(ERROR_BACKOFF_SECONDS)
+
+    def _deliver(self, messages: list[dict[str, Any]], queue_arn: str) -> None:
+        records = [sqs_record(message, queue_arn) for message in messages]
+        message_ids = [record["messageId"] for record in records]
+        try:
+            result = self._function.invoke({"Records": records})
+            failed = failed_message_ids(result, message_ids) if self._subscription.report_batch_item_failures else set()
+        except Exception as error:  # noqa: BLE001 - a failed invocation leaves the whole batch in the queue
+            print(f"local runtime: {self._subscription.function} failed: {error!r}", file=sys.stderr, flush=True)
+            return
+        done = [record for record in records if record["messageId"] not in failed]
+        for start in range(0, len(done), MAX_MESSAGES_PER_RECEIVE):
+            chunk = done[start : start + MAX_MESSAGES_PER_RECEIVE]
+            entries = [{"Id": str(index), "ReceiptHandle": record["receiptHandle"]} for index, record in enumerate(chunk)]
+            response = self._sqs.delete_message_batch(QueueUrl=self._queue_url, Entries=entries)
+            for failure in response.get("Failed", []):
+                print(f"local runtime: could not delete a message from {self._queue_url}: {failure}", file=sys.stderr, flush=True)
