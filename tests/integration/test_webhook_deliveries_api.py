@@ -196,3 +196,12 @@ def test_deleting_a_webhook_drops_both_secrets_from_its_record(api: Api, dynamod
     assert api.call("DELETE", f"/webhooks/{hook['id']}")[0] == 204
     stored = json.dumps(items(dynamodb, table_name), default=str)
     assert hook["secret"] not in stored and rotated["secret"] not in stored
+
+
+def test_a_pending_delivery_cannot_be_retried_until_its_scheduled_attempt_is_done(api: Api, dynamodb: Any, table_name: str) -> None:
+    hook = create_webhook(api, URL)
+    message = record(hook["id"], 1, DeliveryStatus.PENDING)
+    before = items(dynamodb, table_name)
+    problem = assert_problem(api.call("POST", f"/webhooks/{hook['id']}/deliveries/{message.id}/retry"), 409)
+    assert "pending" in problem["detail"]
+    assert items(dynamodb, table_name) == before

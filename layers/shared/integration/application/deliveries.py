@@ -227,6 +227,9 @@ class RetryDeliveryUseCase:
     def execute(self, principal: Principal, webhook_id: str, delivery_id: str) -> Delivery:
         _active_webhook_or_error(self._webhooks, principal, webhook_id, action="retry a delivery")
         delivery = _delivery_or_404(self._log, principal, webhook_id, delivery_id)
+        if delivery.status is DeliveryStatus.PENDING:
+            # Its next attempt is already queued; a second one would race it for the status.
+            raise ConflictError(f"delivery {delivery_id} is pending: an attempt is already scheduled; retry it once it has succeeded or failed")
         if len(delivery.attempts) >= MAX_ATTEMPTS_PER_MESSAGE:
             raise ConflictError(f"delivery {delivery_id} already has {MAX_ATTEMPTS_PER_MESSAGE} attempts; it cannot be retried again")
         now = self._clock()

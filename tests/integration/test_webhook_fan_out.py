@@ -1,0 +1,128 @@
+"""The fan-out function on moto: one Query for the tenant's subscribed active webhooks, one
+queued message per webhook in batches of ten, and a retry that keeps every message id."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+import pytest
+
+from integration.infrastructure.aws import dynamodb_client, sqs_client
+from local_runtime.queues import sqs_record
+from tests.conftest import Api, LambdaContext, load_function
+from tests.integration.delivery_helpers import create_webhook, publish, use_delivery_environment
+
+pytestmark = pytest.mark.usefixtures("aws")
+
+URL = "https://hooks.example.com/in"
+
+
+def receive_all(queue_url: str) -> list[dict[str, Any]]:
+    """Every message in the queue, through a client of the test's own (the counted one is the function's)."""
+    client = boto3.client("sqs", region_name="us-east-1")
+    messages: list[dict[str, Any]] = []
+    while batch := client.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]).get("Messages", []):
+        messages += batch
+    return messages
+
+
+def fan_out_pending_events(stack: Any) -> dict[str, Any]:
+    """Invoke the fan-out function once with what the bus rule put in the events queue."""
+    queue_url = stack.queue_url("WebhookEventQueue")
+    messages = receive_all(queue_url)
+    assert messages, "the bus rule routed nothing to the events queue"
+    arn = f"arn:aws:sqs:us-east-1:123456789012:{stack.physical['WebhookEventQueue']}"
+    event = {"Records": [sqs_record(message, arn) for message in messages]}
+    return load_function("webhook_fan_out").lambda_handler(event, LambdaContext())
+
+
+class CallCounter:
+    """Counts the boto3 calls a client makes (botocore's own event hooks)."""
+
+    def __init__(self, client: Any) -> None:
+        self.calls: list[str] = []
+        self._client = client
+        client.meta.events.register("before-call.*.*", self._count, unique_id="call-counter")
+
+    def _count(self, model: Any, **_: Any) -> None:
+        self.calls.append(model.name)
+
+    def remove(self) -> None:
+        self._client.meta.events.unregister("before-call.*.*", unique_id="call-counter")
+
+
+@pytest.fixture(autouse=True)
+def _environment(aws: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    use_delivery_environment(aws, monkeypatch)
+
+
+@pytest.fixture
+def counted(_environment: None) -> Any:
+    counters = [CallCounter(dynamodb_client()), CallCounter(sqs_client())]
+    yield counters
+    for counter in counters:
+        counter.remove()
+
+
+def test_one_query_and_batches_of_ten_for_twelve_subscribed_webhooks(aws: Any, api: Api, counted: Any) -> None:
+    hooks = [create_webhook(api, f"{URL}/{n}", events=("WebhookCreated",)) for n in range(12)]
+    create_webhook(api, f"{URL}/other", events=("ApiKeyCreated",))
+    create_webhook(api, f"{URL}/b", tenant="tenant-b")
+    publish(aws, tenant="tenant-a", event_type="WebhookCreated", webhookId="wh_x")
+    for counter in counted:
+        counter.calls.clear()
+
+    assert fan_out_pending_events(aws) == {"batchItemFailures": []}
+    dynamodb_calls, sqs_calls = (counter.calls for counter in counted)
+    assert dynamodb_calls == ["Query"]
+    assert sqs_calls == ["SendMessageBatch", "SendMessageBatch"]
+    queued = [json.loads(message["Body"]) for message in receive_all(aws.queue_url("WebhookDeliveryQueue"))]
+    assert sorted(body["webhookId"] for body in queued) == sorted(hook["id"] for hook in hooks)
+    assert len({body["messageId"] for body in queued}) == 12
+    assert all(body["tenantId"] == "tenant-a" and body["eventType"] == "WebhookCreated" for body in queued)
+
+
+def test_an_event_no_webhook_wants_queues_nothing(aws: Any, api: Api) -> None:
+    create_webhook(api, URL, events=("ApiKeyCreated",))
+    publish(aws, tenant="tenant-a", event_type="WebhookCreated", webhookId="wh_x")
+    assert fan_out_pending_events(aws) == {"batchItemFailures": []}
+    assert receive_all(aws.queue_url("WebhookDeliveryQueue")) == []
+
+
+def test_a_refused_send_fails_the_event_and_its_retry_keeps_the_message_ids(aws: Any, api: Api) -> None:
+    for n in range(3):
+        create_webhook(api, f"{URL}/{n}")
+    publish(aws, tenant="tenant-a", event_type="WebhookCreated", webhookId="wh_x")
+    queue_url = aws.queue_url("WebhookEventQueue")
+
+    refused: list[str] = []
+
+    def withhold_last(params: dict[str, Any], **_: Any) -> None:  # SQS never gets it ...
+        refused.append(params["Entries"].pop()["Id"])
+
+    def report_refused(parsed: dict[str, Any], **_: Any) -> None:  # ... and answers that it failed
+        parsed.setdefault("Failed", []).extend({"Id": entry_id, "SenderFault": False, "Code": "InternalError"} for entry_id in refused)
+
+    sqs = sqs_client()
+    sqs.meta.events.register("provide-client-params.sqs.SendMessageBatch", withhold_last, unique_id="withhold")
+    sqs.meta.events.register("after-call.sqs.SendMessageBatch", report_refused, unique_id="report")
+    try:
+        messages = receive_all(queue_url)
+        arn = f"arn:aws:sqs:us-east-1:123456789012:{aws.physical['WebhookEventQueue']}"
+        response = load_function("webhook_fan_out").lambda_handler({"Records": [sqs_record(m, arn) for m in messages]}, LambdaContext())
+    finally:
+        sqs.meta.events.unregister("provide-client-params.sqs.SendMessageBatch", unique_id="withhold")
+        sqs.meta.events.unregister("after-call.sqs.SendMessageBatch", unique_id="report")
+    assert response == {"batchItemFailures": [{"itemIdentifier": messages[0]["MessageId"]}]}
+    first = {json.loads(m["Body"])["messageId"] for m in receive_all(aws.queue_url("WebhookDeliveryQueue"))}
+    assert len(first) == 2
+
+    # SQS hands the event back; this time every send is accepted, with the same ids.
+    arn = f"arn:aws:sqs:us-east-1:123456789012:{aws.physical['WebhookEventQueue']}"
+    assert load_function("webhook_fan_out").lambda_handler({"Records": [sqs_record(m, arn) for m in messages]}, LambdaContext()) == {
+        "batchItemFailures": []
+    }
+    second = {json.loads(m["Body"])["messageId"] for m in receive_all(aws.queue_url("WebhookDeliveryQueue"))}
+    assert len(second) == 3 and first < second
