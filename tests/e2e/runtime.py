@@ -19,6 +19,9 @@ from typing import Any
 from local_runtime.template import PROJECT_ROOT
 
 STARTUP_TIMEOUT_SECONDS = 60
+# For delivery tests: attempts at once and 2 s later; a webhook whose attempts have all failed
+# for 5 s is disabled at its next failure.
+DELIVERY_PARAMETER_OVERRIDES = "WebhookRetrySchedule=0s,2s DisableFailingWebhooksAfterSeconds=5"
 
 
 def free_port() -> int:
@@ -68,11 +71,16 @@ class LocalRuntime:
         return self.output.read_text(errors="replace")
 
 
-def start_local_runtime(tmp_path: Path) -> LocalRuntime:
+def start_local_runtime(tmp_path: Path, parameter_overrides: str | None = None) -> LocalRuntime:
+    """``parameter_overrides``: template parameters in ``sam --parameter-overrides`` form (the
+    runtime's ``LOCAL_PARAMETER_OVERRIDES``); None runs on the local defaults, whatever this
+    process's environment says."""
     output = tmp_path / "local-runtime.log"
     env = {**os.environ, "LOCAL_API_PORT": str(free_port()), "LOCAL_AWS_PORT": str(free_port()), "PYTHONUNBUFFERED": "1"}
-    for name in ("AWS_ENDPOINT_URL", "TABLE_NAME", "AWS_PROFILE"):
+    for name in ("AWS_ENDPOINT_URL", "TABLE_NAME", "AWS_PROFILE", "LOCAL_PARAMETER_OVERRIDES"):
         env.pop(name, None)
+    if parameter_overrides is not None:
+        env["LOCAL_PARAMETER_OVERRIDES"] = parameter_overrides
     with output.open("wb") as sink:
         process = subprocess.Popen(  # noqa: S603 - our own module
             [sys.executable, "-m", "local_runtime"], cwd=PROJECT_ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT

@@ -230,3 +230,19 @@ def test_the_same_event_handled_twice_keeps_one_message_id(aws: Any, api: Api, m
 
     assert first.headers["webhook-id"] == second.headers["webhook-id"]  # the receiver can drop the copy
     assert len(deliveries(api, hook["id"])) == 1
+
+
+def test_a_pending_message_of_a_webhook_disabled_meanwhile_ends_failed_not_pending(aws: Any, api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    use_delivery_environment(aws, monkeypatch, WEBHOOK_RETRY_SCHEDULE="0s,2s")
+    with running_receiver() as receiver, running_pipeline(aws):
+        receiver.statuses = [500]
+        hook = create_webhook(api, receiver.url)
+        publish(aws, tenant="tenant-a", event_type="WebhookCreated", webhookId=hook["id"])
+        pending = only_delivery(api, hook["id"], "pending")
+        body = {"name": "receiver", "url": receiver.url, "events": ["*"], "status": "disabled"}
+        assert api.call("PUT", f"/webhooks/{hook['id']}", body=body)[0] == 200  # before the retry is due
+        record = wait_until(lambda: (d := delivery(api, hook["id"], pending["id"]))["status"] == "failed" and d)
+
+    assert len(receiver.requests) == 1
+    assert record["dropped_reason"] == "not sent: the webhook is disabled"
+    assert record["next_attempt_at"] is None and len(record["attempts"]) == 1

@@ -187,6 +187,7 @@ class DeliverySummaryView(BaseModel):
     created_at: datetime
     updated_at: datetime
     next_attempt_at: datetime | None = Field(description="When the next attempt is due, while pending.")
+    dropped_reason: str | None = Field(description="Why it failed without another attempt (its webhook was disabled).")
 
     @classmethod
     def summary_of(cls, delivery: Delivery) -> dict[str, Any]:
@@ -203,6 +204,7 @@ class DeliverySummaryView(BaseModel):
             "created_at": delivery.created_at,
             "updated_at": delivery.updated_at,
             "next_attempt_at": delivery.next_attempt_at,
+            "dropped_reason": delivery.dropped_reason,
         }
 
     @classmethod

@@ -123,7 +123,9 @@ class DeliverMessageUseCase:
         if webhook is None:
             return DeliveryOutcome(Outcome.DROPPED, reason="webhook deleted")
         if webhook.status is not WebhookStatus.ACTIVE:
-            return DeliveryOutcome(Outcome.DROPPED, reason=f"webhook {webhook.status.value}")
+            reason = f"not sent: the webhook is {webhook.status.value}"
+            self._log.mark_dropped(message, reason, self._clock())  # else it would stay pending
+            return DeliveryOutcome(Outcome.DROPPED, reason=reason)
 
         now = self._clock()
         body = message.body()

@@ -85,6 +85,7 @@ class Delivery:
     created_at: datetime
     updated_at: datetime
     next_attempt_at: datetime | None = None
+    dropped_reason: str | None = None  # why it failed without an attempt (e.g. webhook disabled)
 
 
 def fanned_out_message_id(*, event_key: str, webhook_id: str, occurred_at: datetime) -> str:

@@ -80,6 +80,10 @@ class DeliveryLog(Protocol):
         """Append one attempt and set the status; creates the record on a fanned-out message's
         first attempt."""
 
+    def mark_dropped(self, message: WebhookMessage, reason: str, now: datetime) -> None:
+        """A logged message was not sent (its webhook is disabled): it failed, with ``reason``.
+        Writes nothing for a message that has no record yet."""
+
     def get(self, tenant_id: str, webhook_id: str, message_id: str) -> Delivery | None:
         """The tenant's message to that webhook, or None."""
 

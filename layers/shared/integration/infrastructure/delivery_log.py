@@ -103,6 +103,7 @@ def _to_delivery(item: dict[str, Any]) -> Delivery:
         created_at=created_at,
         updated_at=updated_at,
         next_attempt_at=parse_iso(values.get("next_attempt_at")),
+        dropped_reason=values.get("dropped_reason"),
     )
 
 
@@ -191,6 +192,26 @@ class DynamoDBDeliveryLog:
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=to_item(values),
         )
+
+    def mark_dropped(self, message: WebhookMessage, reason: str, now: datetime) -> None:
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_key(message.tenant_id, message.webhook_id, message.id),
+                UpdateExpression="SET #status = :failed, GSI1PK = :gsi1pk, updated_at = :now, dropped_reason = :reason REMOVE next_attempt_at",
+                ConditionExpression="attribute_exists(PK)",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=to_item(
+                    {
+                        ":failed": DeliveryStatus.FAILED.value,
+                        ":gsi1pk": _status_partition(message.tenant_id, message.webhook_id, DeliveryStatus.FAILED),
+                        ":now": iso(now),
+                        ":reason": reason,
+                    }
+                ),
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            pass  # a fanned-out message never attempted: there is nothing to mark
 
     def get(self, tenant_id: str, webhook_id: str, message_id: str) -> Delivery | None:
         item = get_item(self._client, self._table, _partition(tenant_id, webhook_id), MESSAGE_SK_PREFIX + message_id)
