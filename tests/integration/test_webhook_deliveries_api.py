@@ -9,9 +9,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from integration import wiring
 from integration.domain.deliveries import AttemptTrigger, DeliveryAttempt, DeliveryStatus, WebhookMessage, fanned_out_message_id
+from integration.domain.errors import ConflictError
 from integration.infrastructure.aws import sqs_client
 from tests.conftest import Api
 from tests.integration.delivery_helpers import create_webhook, use_delivery_environment
@@ -205,3 +207,38 @@ def test_a_pending_delivery_cannot_be_retried_until_its_scheduled_attempt_is_don
     problem = assert_problem(api.call("POST", f"/webhooks/{hook['id']}/deliveries/{message.id}/retry"), 409)
     assert "pending" in problem["detail"]
     assert items(dynamodb, table_name) == before
+
+
+def refuse_sqs(operation: str) -> Any:
+    """Make the functions' SQS client fail ``operation`` (botocore's own event hook)."""
+
+    def fail(**_: Any) -> None:
+        raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "try later"}}, operation)
+
+    sqs_client().meta.events.register(f"before-call.sqs.{operation}", fail, unique_id="refuse-sqs")
+
+
+def test_a_retry_that_cannot_be_queued_is_a_500_and_leaves_the_delivery_as_it_was(api: Api) -> None:
+    hook = create_webhook(api, URL)
+    message = record(hook["id"], 1, DeliveryStatus.FAILED)
+    refuse_sqs("SendMessage")
+    assert_problem(api.call("POST", f"/webhooks/{hook['id']}/deliveries/{message.id}/retry"), 500)
+    assert api.call("GET", f"/webhooks/{hook['id']}/deliveries/{message.id}")[2]["status"] == "failed"
+
+
+def test_a_test_message_that_cannot_be_queued_is_logged_failed_not_pending(api: Api) -> None:
+    hook = create_webhook(api, URL)
+    refuse_sqs("SendMessageBatch")
+    assert_problem(api.call("POST", f"/webhooks/{hook['id']}/test"), 500)
+    (logged,) = api.call("GET", f"/webhooks/{hook['id']}/deliveries")[2]["items"]
+    assert logged["status"] == "failed" and "could not be queued" in logged["dropped_reason"]
+
+
+def test_of_two_retries_at_once_only_one_marks_the_delivery_pending(api: Api) -> None:
+    hook = create_webhook(api, URL)
+    message = record(hook["id"], 1, DeliveryStatus.FAILED)
+    (seen,) = wiring.delivery_log().list("tenant-a", hook["id"], status=None, limit=1, cursor=None).items
+    wiring.delivery_log().mark_pending(seen, T0)  # both read "failed"; the first wins ...
+    with pytest.raises(ConflictError):
+        wiring.delivery_log().mark_pending(seen, T0)  # ... the second is refused
+    assert message.id == seen.message.id

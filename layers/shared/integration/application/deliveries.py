@@ -236,7 +236,11 @@ class RetryDeliveryUseCase:
             raise ConflictError(f"delivery {delivery_id} already has {MAX_ATTEMPTS_PER_MESSAGE} attempts; it cannot be retried again")
         now = self._clock()
         self._log.mark_pending(delivery, now)
-        self._queue.send_manual_retry(delivery.message)
+        try:
+            self._queue.send_manual_retry(delivery.message)
+        except Exception:
+            self._log.restore_status(delivery, now)  # else it would stay pending, and unretriable
+            raise
         return Delivery(delivery.message, DeliveryStatus.PENDING, delivery.attempts, delivery.created_at, now, next_attempt_at=now)
 
 
@@ -263,6 +267,10 @@ class SendTestMessageUseCase:
         )
         # Logged first, then queued: the attempt can only ever update an existing record.
         self._log.add_pending(delivery, expires_at=now + self._log_retention)
-        if self._queue.send([delivery.message], delay_seconds=0):
-            raise RuntimeError("the test message was not queued")
+        try:
+            if self._queue.send([delivery.message], delay_seconds=0):
+                raise RuntimeError("the test message was not queued")
+        except Exception:
+            self._log.mark_dropped(delivery.message, "not sent: it could not be queued; retry it", now)
+            raise
         return delivery

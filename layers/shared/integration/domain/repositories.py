@@ -72,7 +72,11 @@ class DeliveryLog(Protocol):
         """Record a new message before it is queued."""
 
     def mark_pending(self, delivery: Delivery, now: datetime) -> None:
-        """A manual retry is queued: the message is pending again."""
+        """A manual retry is about to be queued: the message is pending again.
+        :class:`ConflictError` when it already is."""
+
+    def restore_status(self, delivery: Delivery, now: datetime) -> None:
+        """Back to the status ``delivery`` had (the retry could not be queued)."""
 
     def record_attempt(
         self, message: WebhookMessage, attempt: DeliveryAttempt, status: DeliveryStatus, *, next_attempt_at: datetime | None, expires_at: datetime

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from integration.domain.deliveries import AttemptTrigger, Delivery, DeliveryAttempt, DeliveryStatus, WebhookMessage
+from integration.domain.errors import ConflictError
 from integration.domain.pagination import Page
 from integration.infrastructure.table import (
     GSI1,
@@ -130,20 +131,41 @@ class DynamoDBDeliveryLog:
         self._client.put_item(TableName=self._table, Item=to_item(item), ConditionExpression="attribute_not_exists(PK)")
 
     def mark_pending(self, delivery: Delivery, now: datetime) -> None:
-        message = delivery.message
+        """Pending again for a manual retry; :class:`ConflictError` if it already is (two
+        retries at once: only one wins)."""
+        try:
+            self._set_status(delivery.message, DeliveryStatus.PENDING, now, next_attempt_at=now, unless_pending=True)
+        except self._client.exceptions.ConditionalCheckFailedException:
+            raise ConflictError(f"delivery {delivery.message.id} is already pending") from None
+
+    def restore_status(self, delivery: Delivery, now: datetime) -> None:
+        self._set_status(delivery.message, delivery.status, now, next_attempt_at=delivery.next_attempt_at, unless_pending=False)
+
+    def _set_status(
+        self, message: WebhookMessage, status: DeliveryStatus, now: datetime, *, next_attempt_at: datetime | None, unless_pending: bool
+    ) -> None:
+        values = {
+            ":status": status.value,
+            ":gsi1pk": _status_partition(message.tenant_id, message.webhook_id, status),
+            ":now": iso(now),
+        }
+        expression = "SET #status = :status, GSI1PK = :gsi1pk, updated_at = :now"
+        if next_attempt_at is None:
+            expression += " REMOVE dropped_reason, next_attempt_at"
+        else:
+            expression = expression.replace("SET ", "SET next_attempt_at = :next, ", 1) + " REMOVE dropped_reason"
+            values[":next"] = iso(next_attempt_at)
+        condition = "attribute_exists(PK)"
+        if unless_pending:
+            condition += " AND #status <> :pending"
+            values[":pending"] = DeliveryStatus.PENDING.value
         self._client.update_item(
             TableName=self._table,
             Key=_key(message.tenant_id, message.webhook_id, message.id),
-            UpdateExpression="SET #status = :pending, GSI1PK = :gsi1pk, updated_at = :now, next_attempt_at = :now",
-            ConditionExpression="attribute_exists(PK)",
+            UpdateExpression=expression,
+            ConditionExpression=condition,
             ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues=to_item(
-                {
-                    ":pending": DeliveryStatus.PENDING.value,
-                    ":gsi1pk": _status_partition(message.tenant_id, message.webhook_id, DeliveryStatus.PENDING),
-                    ":now": iso(now),
-                }
-            ),
+            ExpressionAttributeValues=to_item(values),
         )
 
     def record_attempt(
