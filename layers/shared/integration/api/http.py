@@ -21,6 +21,7 @@ from integration.domain.errors import (
     LimitExceededError,
     NotFoundError,
     PermissionDeniedError,
+    PreconditionFailedError,
 )
 from integration.domain.principal import Principal
 from integration.observability import logger
@@ -131,6 +132,10 @@ def create_app() -> IntegrationResolver:
     @app.exception_handler(ConflictError)
     def _conflict(error: ConflictError) -> Response:
         return problem(409, "conflict", str(error))
+
+    @app.exception_handler(PreconditionFailedError)
+    def _precondition_failed(error: PreconditionFailedError) -> Response:
+        return problem(412, "precondition-failed", str(error))
 
     @app.exception_handler(PermissionDeniedError)
     def _forbidden(error: PermissionDeniedError) -> Response:

@@ -48,3 +48,7 @@ class LimitExceededError(DomainError):
 
 class ConflictError(DomainError):
     """The resource's state does not allow the operation now (for example a disabled webhook)."""
+
+
+class PreconditionFailedError(DomainError):
+    """The caller's ``If-Match`` names a version that is no longer current (HTTP 412)."""
