@@ -39,7 +39,12 @@ def make_server(gateway: Gateway, host: str, port: int) -> ThreadingHTTPServer:
             target = response.function or "gateway"
             print(f"{self.command} {url.path} -> {response.status} ({target}, {elapsed_ms:.0f} ms)", file=sys.stderr, flush=True)
 
-        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
+        def __getattr__(self, name: str) -> object:
+            # Every method (TRACE, QUERY, ...) reaches the gateway, which answers 404 where no
+            # route has it, as API Gateway does; http.server would answer 501.
+            if name.startswith("do_"):
+                return self._serve
+            raise AttributeError(name)
 
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
             pass  # replaced by the access-log line above

@@ -22,6 +22,7 @@ def body(**changes: Any) -> dict[str, Any]:
 CASES = [
     # id, request keyword arguments for api.call, expected status, expected field (422 only)
     pytest.param(dict(raw_body='{"name": "ci", "scopes": ['), 400, None, id="broken-json"),
+    pytest.param(dict(raw_body=b'{"name": "\xcb\xcb"}'), 400, None, id="body-not-utf-8"),
     pytest.param(dict(raw_body='["ci"]'), 422, "body", id="body-not-an-object"),
     pytest.param(dict(), 422, "body", id="no-body"),
     pytest.param(dict(body=body(name=5)), 422, "name", id="name-not-a-string"),

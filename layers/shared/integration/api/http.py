@@ -67,6 +67,10 @@ def _precheck(event: dict[str, Any]) -> dict[str, Any] | None:
         return _problem_event_response(415, "unsupported-media-type", "send the request body as application/json")
     # Media types are case-insensitive; Powertools' body parser compares them as written.
     headers["content-type"] = "application/json"
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:  # JSON is UTF-8 (RFC 8259); Powertools would fail with a 500
+        return _problem_event_response(400, "malformed-json", "the request body is not valid JSON: it is not UTF-8")
     if body.lstrip()[:1] == b"[":
         # Powertools would validate only the first element of a JSON array.
         return _problem_event_response(
