@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-stamp
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
-.PHONY: help setup run test test-fast lint build deploy clean
+.PHONY: help setup run test test-fast lint openapi build deploy clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,6 +34,9 @@ test-fast: setup ## every test but sam build and the end-to-end suite
 
 lint: setup ## cfn-lint the template
 	$(VENV)/bin/cfn-lint template.yaml
+
+openapi: setup ## regenerate openapi.json from the code (a test fails when it is out of date)
+	POWERTOOLS_TRACE_DISABLED=true $(PY) -m local_runtime.openapi
 
 build: setup ## sam build (no Docker needed: wheels are fetched for Lambda's platform)
 	PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/sam build

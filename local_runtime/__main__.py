@@ -138,6 +138,7 @@ def main() -> int:
     lines = [
         "",
         f"integration local runtime: API on {api_url} (AWS emulator: moto server on {endpoint})",
+        f"API description (no credential needed): {api_url}/openapi.json, Swagger UI: {api_url}/swagger",
         "Routes (from template.yaml):",
         *(f"  {route.method:6} {route.path}  ->  {route.function}" for route in gateway.routes),
         *(f"  stream  table {stack.physical[sub.table]}  ->  {sub.function}" for sub in template.stream_subscriptions()),

@@ -20,6 +20,7 @@ from typing import Any
 
 from local_runtime.events import authorizer_event, http_api_event
 from local_runtime.lambda_context import LocalLambdaContext
+from local_runtime.openapi import documentation
 from local_runtime.template import Function, Route, Template
 
 
@@ -74,6 +75,10 @@ class Gateway:
         self.authorizer = template.authorizer_function()
 
     def handle(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> GatewayResponse:
+        served = documentation(method, path)  # the API's description needs no credential
+        if served is not None:
+            content_type, document = served
+            return GatewayResponse(200, {"content-type": content_type}, document)
         for route in self.routes:
             parameters = route.match(method, path)
             if parameters is not None:

@@ -1,9 +1,11 @@
 """The HTTP API's Lambda REQUEST authorizer (payload 2.0, simple responses).
 
-Accepts ``Authorization: Bearer <key>`` or ``X-Api-Key: <key>``. Authenticated: passes
-``tenantId``, ``credentialId`` and ``scopes`` (space-separated) to the function. Anything
-else raises ``Unauthorized``, which API Gateway answers with 401. Scopes are checked by the
-function (403), which knows what its route needs.
+Accepts an API key as ``Authorization: Bearer <key>`` or ``X-Api-Key: <key>``, and, when the
+deployment names an OIDC issuer (``OIDC_ISSUER``), a JWT from that issuer as
+``Authorization: Bearer <jwt>`` (sign-in for people). Authenticated: passes ``tenantId``,
+``credentialId`` (the key's id, or ``oidc:<sub>``) and ``scopes`` (space-separated) to the
+function. Anything else raises ``Unauthorized``, which API Gateway answers with 401. Scopes are
+checked by the function (403), which knows what its route needs.
 """
 
 from typing import Any
@@ -13,13 +15,22 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
     APIGatewayAuthorizerResponseV2,
 )
 
-from integration.api.credentials import presented_api_key
-from integration.application.api_keys import AuthenticateApiKeyUseCase
+from integration.api.credentials import CredentialKind, PresentedCredential, presented_credential
 from integration.domain.errors import AuthenticationError
+from integration.domain.principal import Principal
 from integration.observability import logger, tracer
-from integration.wiring import api_key_repository
+from integration.wiring import authenticate_api_key, authenticate_jwt
 
 UNAUTHORIZED = "Unauthorized"  # the exact message API Gateway turns into a 401
+
+
+def _authenticate(credential: PresentedCredential) -> Principal:
+    if credential.kind is CredentialKind.JWT:
+        sign_in = authenticate_jwt()
+        if sign_in is None:
+            raise AuthenticationError("a JWT was presented but OIDC sign-in is not configured (OidcIssuer)")
+        return sign_in.execute(credential.value)
+    return authenticate_api_key().execute(credential.value)
 
 
 @logger.inject_lambda_context(log_event=False)
@@ -27,16 +38,18 @@ UNAUTHORIZED = "Unauthorized"  # the exact message API Gateway turns into a 401
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request = APIGatewayAuthorizerEventV2(event)
     logger.set_correlation_id(request.request_context.request_id)
-    presented = presented_api_key(request.headers or {})
-    if presented is None:
+    credential = presented_credential(request.headers or {})
+    if credential is None:
         logger.info("refused", reason="no credential")
         raise Exception(UNAUTHORIZED)  # noqa: TRY002 - API Gateway's contract for a 401
     try:
-        principal = AuthenticateApiKeyUseCase(api_key_repository()).execute(presented)
+        principal = _authenticate(credential)
     except AuthenticationError as refused:
-        logger.info("refused", reason=str(refused))
+        logger.info("refused", reason=str(refused), credential_kind=credential.kind.value)
         raise Exception(UNAUTHORIZED) from None  # noqa: TRY002
-    logger.info("authenticated", tenant_id=principal.tenant_id, credential_id=principal.credential_id)
+    logger.info(
+        "authenticated", tenant_id=principal.tenant_id, credential_id=principal.credential_id, credential_kind=credential.kind.value
+    )
     return APIGatewayAuthorizerResponseV2(
         authorize=True,
         context={

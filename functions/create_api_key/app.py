@@ -34,4 +34,4 @@ def create_api_key(body: CreateApiKeyRequest) -> Response[CreatedApiKeyView]:
     )
 
 
-lambda_handler = http_entry_point(app.resolve)
+lambda_handler = http_entry_point(app.resolve, idempotent=True)

@@ -26,4 +26,4 @@ def create_webhook(body: CreateWebhookRequest) -> Response[CreatedWebhookView]:
     )
 
 
-lambda_handler = http_entry_point(app.resolve)
+lambda_handler = http_entry_point(app.resolve, idempotent=True)

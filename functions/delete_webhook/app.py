@@ -1,8 +1,12 @@
-"""DELETE /webhooks/{id}: soft delete; 204. It never receives an event again."""
+"""DELETE /webhooks/{id}: soft delete; 204. It never receives an event again. Optional If-Match."""
+
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.metrics import MetricUnit
 
+from integration.api.etags import parse_if_match
 from integration.api.http import create_app
 from integration.application.webhooks import DeleteWebhookUseCase
 from integration.domain.scopes import Scope
@@ -11,11 +15,15 @@ from integration.wiring import webhook_repository
 
 app = create_app()
 
+IF_MATCH_DESCRIPTION = "Delete only if the webhook's ETag is still this one (a GET's `ETag`), else 412; `*`: if it exists."
+
 
 @app.delete("/webhooks/<webhook_id>", status_code=204)
-def delete_webhook(webhook_id: str) -> Response[None]:
+def delete_webhook(
+    webhook_id: str, if_match: Annotated[str | None, Header(description=IF_MATCH_DESCRIPTION)] = None
+) -> Response[None]:
     principal = app.principal(Scope.WEBHOOKS_WRITE)
-    DeleteWebhookUseCase(webhook_repository()).execute(principal, webhook_id)
+    DeleteWebhookUseCase(webhook_repository()).execute(principal, webhook_id, precondition=parse_if_match(if_match))
     metrics.add_metric(name="WebhooksDeleted", unit=MetricUnit.Count, value=1)
     return Response(status_code=204)
 

@@ -1,5 +1,8 @@
-"""GET /webhooks/{id}: one webhook (never its secret)."""
+"""GET /webhooks/{id}: one webhook (never its secret), with its ETag."""
 
+from aws_lambda_powertools.event_handler import Response
+
+from integration.api.etags import etag
 from integration.api.http import create_app
 from integration.api.schemas import WebhookView
 from integration.application.webhooks import GetWebhookUseCase
@@ -11,9 +14,12 @@ app = create_app()
 
 
 @app.get("/webhooks/<webhook_id>")
-def get_webhook(webhook_id: str) -> WebhookView:
+def get_webhook(webhook_id: str) -> Response[WebhookView]:
     principal = app.principal(Scope.WEBHOOKS_READ)
-    return WebhookView.of(GetWebhookUseCase(webhook_repository()).execute(principal, webhook_id))
+    webhook = GetWebhookUseCase(webhook_repository()).execute(principal, webhook_id)
+    return Response(
+        status_code=200, content_type="application/json", body=WebhookView.of(webhook), headers={"ETag": etag(webhook.version)}
+    )
 
 
 lambda_handler = http_entry_point(app.resolve)

@@ -28,6 +28,7 @@ def record_handler(record: DynamoDBRecord) -> RecordedEvent:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    logger.set_correlation_id(context.aws_request_id)  # one batch of stream records
     response = process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
     failed = len(response.get("batchItemFailures", []))
     metrics.add_metric(name="EventsPublished", unit=MetricUnit.Count, value=len(event.get("Records", [])) - failed)

@@ -18,4 +18,4 @@ def retry_webhook_delivery(webhook_id: str, delivery_id: str) -> Response[Delive
     return Response(status_code=202, content_type="application/json", body=DeliveryView.of(delivery))
 
 
-lambda_handler = http_entry_point(app.resolve)
+lambda_handler = http_entry_point(app.resolve, idempotent=True)

@@ -21,4 +21,4 @@ def revoke_api_key(api_key_id: str) -> ApiKeyView:
     return ApiKeyView.of(key, utc_now())
 
 
-lambda_handler = http_entry_point(app.resolve)
+lambda_handler = http_entry_point(app.resolve, idempotent=True)

@@ -19,4 +19,4 @@ def rotate_secret(webhook_id: str) -> Response[RotatedSecretView]:
     return Response(status_code=200, content_type="application/json", body=RotatedSecretView.of(webhook), headers={"Cache-Control": "no-store"})
 
 
-lambda_handler = http_entry_point(app.resolve)
+lambda_handler = http_entry_point(app.resolve, idempotent=True)

@@ -19,4 +19,4 @@ def test_webhook(webhook_id: str) -> Response[DeliveryView]:
     return Response(status_code=202, content_type="application/json", body=DeliveryView.of(delivery), headers={"Location": location})
 
 
-lambda_handler = http_entry_point(app.resolve)
+lambda_handler = http_entry_point(app.resolve, idempotent=True)

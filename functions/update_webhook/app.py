@@ -1,5 +1,11 @@
-"""PUT /webhooks/{id}: replace name, url, events, description and status."""
+"""PUT /webhooks/{id}: replace name, url, events, description and status; optional If-Match."""
 
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Header
+
+from integration.api.etags import etag, parse_if_match
 from integration.api.http import create_app
 from integration.api.schemas import UpdateWebhookRequest, WebhookView
 from integration.application.webhooks import UpdateWebhookUseCase
@@ -9,12 +15,21 @@ from integration.wiring import webhook_repository, webhook_rules
 
 app = create_app()
 
+IF_MATCH_DESCRIPTION = "Replace only if the webhook's ETag is still this one (a GET's `ETag`), else 412; `*`: if it exists."
+
 
 @app.put("/webhooks/<webhook_id>")
-def update_webhook(webhook_id: str, body: UpdateWebhookRequest) -> WebhookView:
+def update_webhook(
+    webhook_id: str,
+    body: UpdateWebhookRequest,
+    if_match: Annotated[str | None, Header(description=IF_MATCH_DESCRIPTION)] = None,
+) -> Response[WebhookView]:
     principal = app.principal(Scope.WEBHOOKS_WRITE)
-    webhook = UpdateWebhookUseCase(webhook_repository(), webhook_rules()).execute(principal, webhook_id, body.fields(body.status))
-    return WebhookView.of(webhook)
+    use_case = UpdateWebhookUseCase(webhook_repository(), webhook_rules())
+    webhook = use_case.execute(principal, webhook_id, body.fields(body.status), precondition=parse_if_match(if_match))
+    return Response(
+        status_code=200, content_type="application/json", body=WebhookView.of(webhook), headers={"ETag": etag(webhook.version)}
+    )
 
 
 lambda_handler = http_entry_point(app.resolve)

@@ -22,6 +22,7 @@ METRIC_NAMES = {
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    logger.set_correlation_id(context.aws_request_id)  # the batch; each line also names its message_id
     use_case = deliver_message()
     response, outcomes = process_delivery_batch(
         event, lambda message, attempt, manual: use_case.execute(message, attempt_number=attempt, manual=manual), delivery_queue()

@@ -19,6 +19,7 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 
 def record_handler(record: SQSRecord) -> int:
+    logger.set_correlation_id(record.message_id)
     event = tenant_event(json.loads(record.body))
     if event is None:  # the rule only routes events with a tenant; anything else is not ours
         logger.warning("event without a tenant ignored", sqs_message_id=record.message_id)

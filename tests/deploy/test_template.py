@@ -58,13 +58,13 @@ def test_table_is_on_demand_with_pitr_ttl_stream_and_encryption(template: Templa
 
 # What each function may do, and nothing more (least privilege).
 EXPECTED_ACTIONS = {
-    "AuthorizerFunction": {"dynamodb:GetItem"},
+    "AuthorizerFunction": {"dynamodb:GetItem", "dynamodb:UpdateItem"},
     "ListApiKeysFunction": {"dynamodb:Query"},
-    "CreateApiKeyFunction": {"dynamodb:PutItem"},
+    "CreateApiKeyFunction": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
     "GetApiKeyFunction": {"dynamodb:GetItem"},
-    "RevokeApiKeyFunction": {"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"},
+    "RevokeApiKeyFunction": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
     "ListWebhooksFunction": {"dynamodb:Query"},
-    "CreateWebhookFunction": {"dynamodb:PutItem", "dynamodb:UpdateItem"},
+    "CreateWebhookFunction": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
     "GetWebhookFunction": {"dynamodb:GetItem"},
     "UpdateWebhookFunction": {"dynamodb:GetItem", "dynamodb:PutItem"},
     "DeleteWebhookFunction": {"dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
@@ -72,9 +72,9 @@ EXPECTED_ACTIONS = {
     "OutboxRelayFunction": {"events:PutEvents"},
     "ListWebhookDeliveriesFunction": {"dynamodb:GetItem", "dynamodb:Query"},
     "GetWebhookDeliveryFunction": {"dynamodb:GetItem"},
-    "RetryWebhookDeliveryFunction": {"dynamodb:GetItem", "dynamodb:UpdateItem", "sqs:SendMessage"},
-    "TestWebhookFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "sqs:SendMessage"},
-    "RotateWebhookSecretFunction": {"dynamodb:GetItem", "dynamodb:PutItem"},
+    "RetryWebhookDeliveryFunction": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "sqs:SendMessage"},
+    "TestWebhookFunction": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "sqs:SendMessage"},
+    "RotateWebhookSecretFunction": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
     "WebhookFanOutFunction": {"dynamodb:Query", "sqs:SendMessage"},
     "WebhookDeliveryFunction": {"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem", "sqs:ChangeMessageVisibility"},
 }
@@ -161,3 +161,16 @@ def test_webhook_queues_have_dead_letter_queues_and_outlive_the_retry_schedule(t
     assert delivery["RedrivePolicy"]["maxReceiveCount"] > MAX_ATTEMPTS
     # A message outlives the longest schedule allowed, plus its last attempt's visibility timeout.
     assert delivery["MessageRetentionPeriod"] > MAX_TOTAL_SECONDS + delivery["VisibilityTimeout"]
+
+
+def test_every_route_is_throttled_and_issuing_credentials_more_strictly(template: Template) -> None:
+    (api,) = template.resources_of_type("AWS::Serverless::HttpApi").values()
+    properties = api["Properties"]
+    assert properties["DefaultRouteSettings"] == {
+        "ThrottlingRateLimit": {"Ref": "ApiThrottlingRateLimit"},
+        "ThrottlingBurstLimit": {"Ref": "ApiThrottlingBurstLimit"},
+    }
+    route_keys = {route.route_key for route in template.routes()}
+    assert set(properties["RouteSettings"]) <= route_keys  # no setting for a route that does not exist
+    for route_key in ("POST /api/v1/integration/api-keys", "POST /api/v1/integration/webhooks/{id}/rotate-secret"):
+        assert properties["RouteSettings"][route_key]["ThrottlingRateLimit"] == {"Ref": "ApiKeyCreationRateLimit"}

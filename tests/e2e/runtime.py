@@ -19,6 +19,27 @@ from typing import Any
 from local_runtime.template import PROJECT_ROOT
 
 STARTUP_TIMEOUT_SECONDS = 60
+READY_LINE = "Ready. Ctrl-C stops."
+SECRET_PREFIXES = ("intk_", "whsec_")
+
+# What the whole end-to-end suite issued and where the runtimes logged: the last test
+# (test_zz_logs_hold_no_secret.py) proves no line after start-up holds any of these.
+ISSUED_SECRETS: set[str] = set()
+RUNTIME_LOGS: list[Path] = []
+
+
+def remember_secrets(value: Any) -> None:
+    """Every API key or webhook secret in ``value`` (a response body, a header, a key)."""
+    if isinstance(value, dict):
+        for item in value.values():
+            remember_secrets(item)
+    elif isinstance(value, list):
+        for item in value:
+            remember_secrets(item)
+    elif isinstance(value, str):
+        for word in value.replace(",", " ").split():
+            if word.startswith(SECRET_PREFIXES) and len(word) > 20:
+                ISSUED_SECRETS.add(word)
 # For delivery tests: attempts at once and 2 s later; a webhook whose attempts have all failed
 # for 5 s is disabled at its next failure.
 DELIVERY_PARAMETER_OVERRIDES = "WebhookRetrySchedule=0s,2s DisableFailingWebhooksAfterSeconds=5"
@@ -65,7 +86,9 @@ class LocalRuntime:
         except urllib.error.HTTPError as error:
             status, response_headers, raw = error.code, dict(error.headers), error.read()
         lowered = {name.lower(): value for name, value in response_headers.items()}
-        return status, lowered, (json.loads(raw) if raw else None)
+        parsed = json.loads(raw) if raw else None
+        remember_secrets([key, *(headers or {}).values(), parsed])
+        return status, lowered, parsed
 
     def log(self) -> str:
         return self.output.read_text(errors="replace")
@@ -89,8 +112,10 @@ def start_local_runtime(tmp_path: Path, parameter_overrides: str | None = None) 
     deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         text = runtime.log()
-        if "Ready. Ctrl-C stops." in text:
+        if READY_LINE in text:
             runtime.exports = dict(re.findall(r"^export (\w+)=(\S+)$", text, flags=re.MULTILINE))
+            RUNTIME_LOGS.append(output)
+            remember_secrets(runtime.api_key)
             return runtime
         if process.poll() is not None:
             raise AssertionError(f"local runtime exited with {process.returncode}:\n{text}")
@@ -118,4 +143,5 @@ def admin_create_key(runtime: LocalRuntime, tenant: str, *scopes: str) -> str:
     done = subprocess.run(arguments, env=runtime.environment(), capture_output=True, text=True, timeout=60, check=True)  # noqa: S603
     lines = done.stdout.splitlines()
     assert len(lines) == 1, done.stdout  # the plaintext key is the only stdout line
+    remember_secrets(lines[0])
     return lines[0]

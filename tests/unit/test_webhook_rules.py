@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from integration.domain.errors import InvalidFieldError
+from integration.api.etags import etag, parse_if_match
+from integration.domain.errors import InvalidFieldError, PreconditionFailedError
 from integration.domain.event_types import SERVICE_EVENT_TYPES, EventTypeCatalogue, parse_platform_event_types
 from integration.domain.ids import is_valid_id
 from integration.domain.url_policy import UrlPolicy
@@ -18,6 +19,7 @@ from integration.domain.webhooks import (
     MAX_EVENT_TYPES,
     MAX_NAME_LENGTH,
     WEBHOOK_ID_PREFIX,
+    VersionPrecondition,
     WebhookFields,
     WebhookRules,
     WebhookStatus,
@@ -291,3 +293,55 @@ def test_replaced_never_reports_the_secret() -> None:
 
     assert set(changes) == {"name", "url", "events", "description", "status"}
     assert webhook.secret not in repr(changes)
+
+
+# ------------------------------------------------------------------ versions, ETag, If-Match
+
+
+def test_versions_start_at_1_and_count_every_change_a_get_shows() -> None:
+    webhook = create_webhook(tenant_id="tenant-a", fields=RULES.check(fields()), now=NOW)
+    assert webhook.version == 1
+
+    renamed, _ = webhook.replaced(fields(name="renamed"), NOW + timedelta(seconds=1))
+    unchanged, _ = renamed.replaced(renamed.fields(), NOW + timedelta(seconds=2))
+    rotated = renamed.rotated(NOW + timedelta(seconds=3), timedelta(hours=1))
+
+    assert (renamed.version, unchanged.version, rotated.version) == (2, 2, 3)
+
+
+def test_a_version_precondition() -> None:
+    webhook = create_webhook(tenant_id="tenant-a", fields=RULES.check(fields()), now=NOW)
+
+    VersionPrecondition(versions=frozenset({1, 5})).check(webhook)
+    VersionPrecondition(any_version=True).check(webhook)
+    for unmet in (VersionPrecondition(versions=frozenset({2})), VersionPrecondition(), VersionPrecondition(malformed=True)):
+        with pytest.raises(PreconditionFailedError):
+            unmet.check(webhook)
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (None, None),
+        ("*", VersionPrecondition(any_version=True)),
+        (' "3" ', VersionPrecondition(versions=frozenset({3}))),
+        ('"3", W/"4", "x,y", "05", "6"', VersionPrecondition(versions=frozenset({3, 6}))),
+        (',"3",,', VersionPrecondition(versions=frozenset({3}))),
+        ('"0"', VersionPrecondition(versions=frozenset({0}))),
+        ('"abc"', VersionPrecondition()),
+        ('W/"3"', VersionPrecondition()),
+        ("3", VersionPrecondition(malformed=True)),
+        ('"3', VersionPrecondition(malformed=True)),
+        ('"3" "4"', VersionPrecondition(malformed=True)),
+        ('*, "3"', VersionPrecondition(malformed=True)),
+        ("", VersionPrecondition(malformed=True)),
+        ('w/"3"', VersionPrecondition(malformed=True)),  # the weak prefix is case-sensitive
+    ],
+)
+def test_if_match_is_read_as_rfc_9110_says(header: str | None, expected: VersionPrecondition | None) -> None:
+    assert parse_if_match(header) == expected
+
+
+def test_an_etag_is_the_version_as_a_strong_entity_tag_and_reads_back() -> None:
+    assert etag(7) == '"7"'
+    assert parse_if_match(etag(7)) == VersionPrecondition(versions=frozenset({7}))

@@ -20,6 +20,7 @@ import os
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from integration.application.authentication import AuthenticateApiKeyUseCase, AuthenticateJwtUseCase
 from integration.application.deliveries import (
     DeliverMessageUseCase,
     DeliverySettings,
@@ -44,6 +45,8 @@ from integration.infrastructure.webhook_repository import DynamoDBWebhookReposit
 
 if TYPE_CHECKING:
     from integration.infrastructure.eventbridge import EventBridgePublisher
+    from integration.infrastructure.idempotency_store import TableIdempotencyStore
+    from integration.infrastructure.oidc import JwtVerifier, OidcSettings
     from integration.infrastructure.webhook_http import WebhookHttpClient
 
 
@@ -163,6 +166,57 @@ def send_test_message() -> SendTestMessageUseCase:
 
 def rotate_webhook_secret() -> RotateWebhookSecretUseCase:
     return RotateWebhookSecretUseCase(webhook_repository(), _seconds("WEBHOOK_SECRET_GRACE_PERIOD_SECONDS", 24 * 3600))
+
+
+def authenticate_api_key() -> AuthenticateApiKeyUseCase:
+    return AuthenticateApiKeyUseCase(api_key_repository())
+
+
+def oidc_settings() -> OidcSettings | None:
+    """OIDC sign-in as the environment configures it (the authorizer's), None when it is off.
+
+    - ``OIDC_ISSUER``: the issuer (the tokens' ``iss``, exactly); empty or unset: JWTs are refused.
+    - ``OIDC_AUDIENCE``: when set, a token's ``aud`` (or, without ``aud``, its ``client_id``) must hold it.
+    - ``OIDC_TENANT_CLAIM`` (default ``custom:tenant_id``): the claim that names the tenant.
+    - ``OIDC_JWKS_URL``: the JWKS; default: ``jwks_uri`` from the issuer's openid-configuration.
+    - ``OIDC_SCOPE_PREFIX``: only scopes with this prefix count, without it (Cognito: ``<resource server>/``).
+    """
+    from integration.infrastructure.oidc import DEFAULT_TENANT_CLAIM, OidcSettings
+
+    issuer = os.environ.get("OIDC_ISSUER", "").strip()
+    if not issuer:
+        return None
+    return OidcSettings(
+        issuer=issuer,
+        audience=os.environ.get("OIDC_AUDIENCE", "").strip() or None,
+        tenant_claim=os.environ.get("OIDC_TENANT_CLAIM", "").strip() or DEFAULT_TENANT_CLAIM,
+        jwks_url=os.environ.get("OIDC_JWKS_URL", "").strip() or None,
+        scope_prefix=os.environ.get("OIDC_SCOPE_PREFIX", "").strip(),
+    )
+
+
+@functools.cache
+def _jwt_verifier(settings: OidcSettings) -> JwtVerifier:
+    """One verifier, and so one JWKS cache, per process and configuration."""
+    from integration.infrastructure.oidc import JwtVerifier
+
+    return JwtVerifier.for_settings(settings)
+
+
+def authenticate_jwt() -> AuthenticateJwtUseCase | None:
+    """The OIDC sign-in use case, None when ``OIDC_ISSUER`` is not set. Keyed on the settings,
+    so the JWKS cache lives as long as the process and follows a changed environment (tests)."""
+    settings = oidc_settings()
+    if settings is None:
+        return None
+    return AuthenticateJwtUseCase(_jwt_verifier(settings), tenant_claim=settings.tenant_claim, scope_prefix=settings.scope_prefix)
+
+
+def idempotency_store() -> TableIdempotencyStore:
+    """Not cached: Powertools configures a store for the function that uses it."""
+    from integration.infrastructure.idempotency_store import TableIdempotencyStore  # POST functions only
+
+    return TableIdempotencyStore(dynamodb_client(), table_name())
 
 
 def reset() -> None:

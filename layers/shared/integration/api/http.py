@@ -34,7 +34,7 @@ def problem(status: int, slug: str, detail: str, errors: list[dict[str, str]] | 
     return Response(status_code=status, content_type=PROBLEM_CONTENT_TYPE, body=problem_json(status, slug, detail, errors))
 
 
-def _problem_event_response(status: int, slug: str, detail: str, errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
+def problem_response(status: int, slug: str, detail: str, errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
     return {
         "statusCode": status,
         "headers": {"Content-Type": PROBLEM_CONTENT_TYPE},
@@ -59,21 +59,21 @@ def _precheck(event: dict[str, Any]) -> dict[str, Any] | None:
     if not body:
         return None
     if len(body) > MAX_BODY_BYTES:
-        return _problem_event_response(413, "payload-too-large", f"the request body must be at most {MAX_BODY_BYTES} bytes")
+        return problem_response(413, "payload-too-large", f"the request body must be at most {MAX_BODY_BYTES} bytes")
     headers = event.get("headers") or {}
     content_type = next((value for name, value in headers.items() if name.lower() == "content-type"), "application/json")
     media_type = content_type.split(";")[0].strip().lower()
     if media_type != "application/json" and not media_type.endswith("+json"):
-        return _problem_event_response(415, "unsupported-media-type", "send the request body as application/json")
+        return problem_response(415, "unsupported-media-type", "send the request body as application/json")
     # Media types are case-insensitive; Powertools' body parser compares them as written.
     headers["content-type"] = "application/json"
     try:
         body.decode("utf-8")
     except UnicodeDecodeError:  # JSON is UTF-8 (RFC 8259); Powertools would fail with a 500
-        return _problem_event_response(400, "malformed-json", "the request body is not valid JSON: it is not UTF-8")
+        return problem_response(400, "malformed-json", "the request body is not valid JSON: it is not UTF-8")
     if body.lstrip()[:1] == b"[":
         # Powertools would validate only the first element of a JSON array.
-        return _problem_event_response(
+        return problem_response(
             422, "validation-error", "the request body must be a JSON object", [{"field": "body", "message": "must be a JSON object", "type": "model_type"}]
         )
     return None

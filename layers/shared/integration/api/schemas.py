@@ -44,6 +44,9 @@ class ApiKeyView(BaseModel):
     created_at: datetime
     expires_at: datetime | None
     revoked_at: datetime | None
+    last_used_at: datetime | None = Field(
+        description="When the key was last used, accurate to a minute (a use within a minute of the recorded one is not recorded); null until first used."
+    )
 
     @classmethod
     def of(cls, key: ApiKey, now: datetime) -> ApiKeyView:
@@ -56,6 +59,7 @@ class ApiKeyView(BaseModel):
             created_at=key.created_at,
             expires_at=key.expires_at,
             revoked_at=key.revoked_at,
+            last_used_at=key.last_used_at,
         )
 
 

@@ -1,18 +1,27 @@
-"""API key use cases: create, list, get, revoke, and authenticate (for the authorizer)."""
+"""API key use cases: create, list, get, revoke. Authenticating a key (the authorizer's) lives in
+:mod:`integration.application.authentication`; it is importable from here too."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from integration.domain import key_format
-from integration.domain.api_keys import API_KEY_ID_PREFIX, ApiKey, ApiKeyStatus, IssuedApiKey, issue_api_key, normalise_scopes
+from integration.application.authentication import AuthenticateApiKeyUseCase
+from integration.domain.api_keys import API_KEY_ID_PREFIX, ApiKey, IssuedApiKey, issue_api_key, normalise_scopes
 from integration.domain.clock import Clock, utc_now
-from integration.domain.errors import AuthenticationError, NotFoundError
+from integration.domain.errors import NotFoundError
 from integration.domain.events import api_key_created, api_key_revoked
 from integration.domain.ids import is_valid_id
 from integration.domain.pagination import Page
 from integration.domain.principal import Principal
 from integration.domain.repositories import ApiKeyRepository
+
+__all__ = [
+    "AuthenticateApiKeyUseCase",
+    "CreateApiKeyUseCase",
+    "GetApiKeyUseCase",
+    "ListApiKeysUseCase",
+    "RevokeApiKeyUseCase",
+]
 
 
 def _get_or_404(repository: ApiKeyRepository, principal: Principal, api_key_id: str) -> ApiKey:
@@ -85,22 +94,3 @@ class RevokeApiKeyUseCase:
             # A concurrent revoke won the race: answer what is stored now.
             return self._repository.get(principal.tenant_id, api_key_id) or revoked
         return revoked
-
-
-class AuthenticateApiKeyUseCase:
-    """Turn a presented key into a :class:`Principal`: one read by hash, never a scan."""
-
-    def __init__(self, repository: ApiKeyRepository, clock: Clock = utc_now) -> None:
-        self._repository = repository
-        self._clock = clock
-
-    def execute(self, presented_key: str) -> Principal:
-        if not key_format.is_well_formed(presented_key):
-            raise AuthenticationError("malformed API key")
-        key = self._repository.find_by_hash(key_format.hash_key(presented_key))
-        if key is None:
-            raise AuthenticationError("unknown API key")
-        status = key.status(self._clock())
-        if status is not ApiKeyStatus.ACTIVE:
-            raise AuthenticationError(f"{status.value} API key")
-        return Principal(tenant_id=key.tenant_id, credential_id=key.id, scopes=frozenset(key.scopes))

@@ -1,17 +1,47 @@
-"""Webhook use cases: create, list, get, replace (PUT), soft delete, rotate the secret."""
+"""Webhook use cases: create, list, get, replace (PUT), soft delete, rotate the secret.
+
+Writes are optimistic: each is computed from the webhook as read and stored only if it is still
+at that version. When another writer got there first, the write is computed again from the
+webhook as it is now (the store returns it with the refusal) and tried again, a few times with
+a short random pause, then :class:`ConflictError` (409). A caller's ``If-Match``
+(:class:`VersionPrecondition`) is checked against each state the write is computed from.
+"""
 
 from __future__ import annotations
 
+import random
+import time
+from collections.abc import Callable
 from datetime import timedelta
+from typing import TypeVar
 
 from integration.domain.clock import Clock, utc_now
-from integration.domain.errors import NotFoundError
+from integration.domain.errors import ConflictError, NotFoundError
 from integration.domain.events import webhook_created, webhook_deleted, webhook_secret_rotated, webhook_updated
 from integration.domain.ids import is_valid_id
 from integration.domain.pagination import Page
 from integration.domain.principal import Principal
 from integration.domain.repositories import WebhookRepository
-from integration.domain.webhooks import WEBHOOK_ID_PREFIX, Webhook, WebhookFields, WebhookRules, WebhookStatus, create_webhook
+from integration.domain.webhooks import (
+    WEBHOOK_ID_PREFIX,
+    VersionPrecondition,
+    Webhook,
+    WebhookFields,
+    WebhookRules,
+    WebhookStatus,
+    WebhookVersionConflict,
+    create_webhook,
+)
+
+T = TypeVar("T")
+
+# Tries of one write when other writers keep getting there first, and the longest pause
+# between two (a random fraction of it, doubling from BASE_PAUSE_SECONDS).
+MAX_WRITE_ATTEMPTS = 8
+BASE_PAUSE_SECONDS = 0.005
+MAX_PAUSE_SECONDS = 0.1
+
+Sleep = Callable[[float], None]
 
 
 def _get_or_404(repository: WebhookRepository, principal: Principal, webhook_id: str) -> Webhook:
@@ -19,6 +49,22 @@ def _get_or_404(repository: WebhookRepository, principal: Principal, webhook_id:
     if webhook is None:
         raise NotFoundError("webhook", webhook_id)
     return webhook
+
+
+def _write_with_retries(current: Webhook, write: Callable[[Webhook], T], *, sleep: Sleep) -> T:
+    """``write(current)``; when it meets a :class:`WebhookVersionConflict`, ``write`` again on
+    the webhook as it is now. :class:`NotFoundError` when it was deleted meanwhile,
+    :class:`ConflictError` when it kept changing."""
+    for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
+        try:
+            return write(current)
+        except WebhookVersionConflict as conflict:
+            if conflict.current is None:
+                raise NotFoundError("webhook", current.id) from None
+            current = conflict.current
+            if attempt < MAX_WRITE_ATTEMPTS:
+                sleep(random.uniform(0, min(MAX_PAUSE_SECONDS, BASE_PAUSE_SECONDS * 2**attempt)))
+    raise ConflictError(f"webhook {current.id} kept changing while this request was applied; retry it")
 
 
 class CreateWebhookUseCase:
@@ -45,6 +91,8 @@ class ListWebhooksUseCase:
 
 
 class GetWebhookUseCase:
+    """One webhook; its ``version`` is what the API shows as the ETag."""
+
     def __init__(self, repository: WebhookRepository) -> None:
         self._repository = repository
 
@@ -53,50 +101,85 @@ class GetWebhookUseCase:
 
 
 class UpdateWebhookUseCase:
-    """PUT: replace name, url, events, description and status. No change, no write, no event."""
+    """PUT: replace name, url, events, description and status. No change, no write, no event.
 
-    def __init__(self, repository: WebhookRepository, rules: WebhookRules, clock: Clock = utc_now) -> None:
+    Never loses a concurrent write: the PUT is applied to the version it read, or, when another
+    writer (a PUT, a rotation, the delivery function disabling it) got there first, applied again
+    on top of that one. With ``precondition`` (If-Match) it is applied only to a version the
+    caller named: else :class:`PreconditionFailedError`, nothing written."""
+
+    def __init__(
+        self, repository: WebhookRepository, rules: WebhookRules, clock: Clock = utc_now, sleep: Sleep = time.sleep
+    ) -> None:
         self._repository = repository
         self._rules = rules
         self._clock = clock
+        self._sleep = sleep
 
-    def execute(self, principal: Principal, webhook_id: str, fields: WebhookFields) -> Webhook:
+    def execute(
+        self, principal: Principal, webhook_id: str, fields: WebhookFields, *, precondition: VersionPrecondition | None = None
+    ) -> Webhook:
         checked = self._rules.check(fields)
-        current = _get_or_404(self._repository, principal, webhook_id)
-        now = self._clock()
-        updated, changes = current.replaced(checked, now)
-        if changes:
-            event = webhook_updated(webhook_id=current.id, tenant_id=current.tenant_id, changes=changes, at=now)
-            self._repository.replace(updated, event)
-        return updated
+
+        def write(current: Webhook) -> Webhook:
+            if precondition is not None:
+                precondition.check(current)
+            now = self._clock()
+            updated, changes = current.replaced(checked, now)
+            if changes:
+                event = webhook_updated(webhook_id=current.id, tenant_id=current.tenant_id, changes=changes, at=now)
+                self._repository.replace(updated, event, expected=current)
+            return updated
+
+        return _write_with_retries(_get_or_404(self._repository, principal, webhook_id), write, sleep=self._sleep)
 
 
 class DeleteWebhookUseCase:
-    def __init__(self, repository: WebhookRepository, clock: Clock = utc_now) -> None:
+    """Soft delete. The tombstone keeps the webhook's latest state (a concurrent write makes it
+    read again); with ``precondition`` (If-Match) only a version the caller named is deleted."""
+
+    def __init__(self, repository: WebhookRepository, clock: Clock = utc_now, sleep: Sleep = time.sleep) -> None:
         self._repository = repository
         self._clock = clock
+        self._sleep = sleep
 
-    def execute(self, principal: Principal, webhook_id: str) -> None:
-        current = _get_or_404(self._repository, principal, webhook_id)
-        now = self._clock()
-        self._repository.delete(current, webhook_deleted(webhook_id=current.id, tenant_id=current.tenant_id, at=now))
+    def execute(self, principal: Principal, webhook_id: str, *, precondition: VersionPrecondition | None = None) -> None:
+        def write(current: Webhook) -> None:
+            if precondition is not None:
+                precondition.check(current)
+            now = self._clock()
+            self._repository.delete(current, webhook_deleted(webhook_id=current.id, tenant_id=current.tenant_id, at=now))
+
+        _write_with_retries(_get_or_404(self._repository, principal, webhook_id), write, sleep=self._sleep)
 
 
 class RotateWebhookSecretUseCase:
     """A new signing secret, returned once; the old one keeps signing beside it for the grace
     period, so receivers can switch without dropping a delivery."""
 
-    def __init__(self, repository: WebhookRepository, grace_period: timedelta, clock: Clock = utc_now) -> None:
+    def __init__(
+        self, repository: WebhookRepository, grace_period: timedelta, clock: Clock = utc_now, sleep: Sleep = time.sleep
+    ) -> None:
         self._repository = repository
         self._grace_period = grace_period
         self._clock = clock
+        self._sleep = sleep
 
-    def execute(self, principal: Principal, webhook_id: str) -> Webhook:
-        current = _get_or_404(self._repository, principal, webhook_id)
-        now = self._clock()
-        rotated = current.rotated(now, self._grace_period)
-        event = webhook_secret_rotated(
-            webhook_id=current.id, tenant_id=current.tenant_id, previous_secret_expires_at=rotated.previous_secret_expires_at, at=now
-        )
-        self._repository.replace(rotated, event)
-        return rotated
+    def execute(self, principal: Principal, webhook_id: str, *, precondition: VersionPrecondition | None = None) -> Webhook:
+        # Conditional like a PUT: two rotations at once chain (the second keeps the first's
+        # secret as the previous one) instead of one silently discarding the other's secret.
+        def write(current: Webhook) -> Webhook:
+            if precondition is not None:
+                precondition.check(current)
+            now = self._clock()
+            rotated = current.rotated(now, self._grace_period)
+            event = webhook_secret_rotated(
+                webhook_id=current.id,
+                tenant_id=current.tenant_id,
+                previous_secret_expires_at=rotated.previous_secret_expires_at,
+                at=now,
+            )
+            self._repository.replace(rotated, event, expected=current)
+            return rotated
+
+        return _write_with_retries(_get_or_404(self._repository, principal, webhook_id), write, sleep=self._sleep)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from integration.domain import key_format
@@ -13,6 +13,9 @@ from integration.domain.scopes import ALL_SCOPES
 
 API_KEY_ID_PREFIX = "key"
 MAX_NAME_LENGTH = 100
+# ``last_used_at`` is kept to the minute: a key used again within a minute of its recorded last
+# use writes nothing, so a busy key costs at most one write a minute.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 class ApiKeyStatus(StrEnum):
@@ -34,6 +37,7 @@ class ApiKey:
     created_at: datetime
     expires_at: datetime | None = None
     revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
 
     def status(self, now: datetime) -> ApiKeyStatus:
         if self.revoked_at is not None:
@@ -44,6 +48,10 @@ class ApiKey:
 
     def revoked(self, now: datetime) -> ApiKey:
         return replace(self, revoked_at=now)
+
+    def use_is_worth_recording(self, now: datetime) -> bool:
+        """Whether a use at ``now`` should update ``last_used_at`` (never used, or a minute since)."""
+        return self.last_used_at is None or now - self.last_used_at >= LAST_USED_RESOLUTION
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,18 @@
-"""Who is calling: the identity the authorizer established, passed to every use case."""
+"""Who is calling: the identity the authorizer established, passed to every use case.
+
+An API key gives one directly; an OIDC token's verified claims give one through
+:func:`principal_from_claims`.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from integration.domain.errors import PermissionDeniedError
+from integration.domain.errors import AuthenticationError, PermissionDeniedError
+from integration.domain.scopes import ALL_SCOPES
 
 
 @dataclass(frozen=True)
@@ -16,3 +24,59 @@ class Principal:
     def require(self, scope: str) -> None:
         if scope not in self.scopes:
             raise PermissionDeniedError(f"this operation needs the scope {scope}")
+
+
+# ------------------------------------------------------------------ OIDC sign-in (JWTs)
+
+OIDC_CREDENTIAL_PREFIX = "oidc:"
+# A tenant id from a token becomes part of DynamoDB keys (``TENANT#<tenant>``): no ``#``, no
+# spaces or slashes, so no claim value can ever reach into another tenant's or entity's keys.
+_TENANT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}")
+MAX_SUBJECT_LENGTH = 255
+
+
+def principal_from_claims(claims: Mapping[str, Any], *, tenant_claim: str, scope_prefix: str = "") -> Principal:
+    """The principal a verified token's claims describe.
+
+    - tenant: the string claim ``tenant_claim`` (e.g. ``custom:tenant_id``); required.
+    - credential id: ``oidc:<sub>``; ``sub`` is required.
+    - scopes: ``scope`` (space-separated) and/or ``scp`` (a list, or a space-separated string).
+      With ``scope_prefix`` (e.g. Cognito's ``integration/``), only scopes carrying it count,
+      and it is removed; only this service's scopes are kept, anything else is ignored.
+    """
+    tenant_id = claims.get(tenant_claim)
+    if not isinstance(tenant_id, str) or not tenant_id:
+        raise AuthenticationError(f"the token has no tenant claim {tenant_claim}")
+    if not _TENANT_ID.fullmatch(tenant_id):
+        raise AuthenticationError(f"the token's tenant claim {tenant_claim} is not a valid tenant id")
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not subject or len(subject) > MAX_SUBJECT_LENGTH:
+        raise AuthenticationError("the token has no valid sub claim")
+    return Principal(
+        tenant_id=tenant_id,
+        credential_id=f"{OIDC_CREDENTIAL_PREFIX}{subject}",
+        scopes=frozenset(_service_scopes(claims, scope_prefix)),
+    )
+
+
+def _claimed_scopes(claims: Mapping[str, Any]) -> list[str]:
+    found: list[str] = []
+    for name in ("scope", "scp"):
+        value = claims.get(name)
+        if isinstance(value, str):
+            found.extend(value.split())
+        elif isinstance(value, list):
+            found.extend(item for item in value if isinstance(item, str))
+    return found
+
+
+def _service_scopes(claims: Mapping[str, Any], scope_prefix: str) -> set[str]:
+    scopes = set()
+    for scope in _claimed_scopes(claims):
+        if scope_prefix:
+            if not scope.startswith(scope_prefix):
+                continue
+            scope = scope[len(scope_prefix) :]
+        if scope in ALL_SCOPES:
+            scopes.add(scope)
+    return scopes

@@ -44,25 +44,31 @@ class WebhookRepository(Protocol):
     def list(self, tenant_id: str, *, status: WebhookStatus | None, limit: int, cursor: str | None) -> Page[Webhook]:
         """The tenant's webhooks that are not deleted, newest first, optionally of one status."""
 
-    def replace(self, webhook: Webhook, event: DomainEvent) -> None:
-        """Store the new state and record the event, atomically; :class:`NotFoundError` when the
-        webhook was deleted meanwhile."""
+    def replace(self, webhook: Webhook, event: DomainEvent, *, expected: Webhook) -> None:
+        """Store the new state (``webhook``, with its next version) and record the event,
+        atomically, if the webhook is still ``expected``, the state ``webhook`` was computed from
+        (its version, and its health mark, which the delivery function changes without a new
+        version); else write nothing and raise :class:`WebhookVersionConflict` (``current``: the
+        webhook now, None when deleted)."""
 
     def delete(self, webhook: Webhook, event: DomainEvent) -> None:
-        """Soft delete: out of every listing and lookup, its record kept with ``deleted_at``."""
+        """Soft delete: out of every listing and lookup, its record kept with ``deleted_at``; if
+        the webhook is still at ``webhook.version``, else :class:`WebhookVersionConflict`."""
 
     def active_subscribers(self, tenant_id: str, event_type: str) -> list[str]:
         """Ids of the tenant's active webhooks subscribed to ``event_type`` (or to ``*``)."""
 
     def mark_failing(self, webhook: Webhook, since: datetime) -> None:
-        """Remember that attempts to this webhook fail since ``since`` (no-op if already known)."""
+        """Remember that attempts to this webhook fail since ``since`` (no-op if already known).
+        Not a change of what a GET shows: the version stays."""
 
     def mark_recovered(self, webhook: Webhook) -> None:
-        """Forget the run of failures (an attempt succeeded)."""
+        """Forget the run of failures (an attempt succeeded). The version stays."""
 
     def disable(self, webhook: Webhook, event: DomainEvent) -> bool:
-        """Set an active, still failing webhook to disabled and record the event, atomically.
-        False, writing nothing, when it changed meanwhile (re-enabled, recovered, deleted)."""
+        """Set an active, still failing webhook to disabled (its next version) and record the
+        event, atomically. False, writing nothing, when it changed meanwhile (re-enabled,
+        recovered, deleted)."""
 
 
 class DeliveryLog(Protocol):

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from integration.domain.errors import InvalidFieldError
+from integration.domain.errors import InvalidFieldError, PreconditionFailedError
 from integration.domain.event_types import EventTypeCatalogue
 from integration.domain.ids import new_id
 from integration.domain.url_policy import UrlPolicy
@@ -62,6 +62,10 @@ class Webhook:
     previous_secret_expires_at: datetime | None = None
     # When the current run of failed attempts began (None: the last attempt succeeded).
     failing_since: datetime | None = None
+    # Optimistic concurrency: 1 at create, one more on every write of what a GET shows (PUT,
+    # rotation, disabling). Health marks (``failing_since``) are not shown and do not count.
+    # 0: an item stored before versions existed.
+    version: int = 1
 
     def fields(self) -> WebhookFields:
         return WebhookFields(self.name, self.url, self.events, self.description, self.status)
@@ -87,6 +91,7 @@ class Webhook:
             status=new.status,
             updated_at=now,
             failing_since=failing_since,
+            version=self.version + 1,
         )
         return updated, changes
 
@@ -106,6 +111,7 @@ class Webhook:
             previous_secret=self.secret if grace_period > timedelta(0) else None,
             previous_secret_expires_at=now + grace_period if grace_period > timedelta(0) else None,
             updated_at=now,
+            version=self.version + 1,
         )
 
     def health_after_attempt(self, *, succeeded: bool, now: datetime, disable_after: timedelta) -> WebhookHealthChange | None:
@@ -121,6 +127,39 @@ class Webhook:
         if now - self.failing_since >= disable_after and self.status is WebhookStatus.ACTIVE:
             return WebhookHealthChange.DISABLE
         return None
+
+
+class WebhookVersionConflict(Exception):
+    """A conditional write found the webhook at another version than the one it was computed
+    from (another writer got there first), or found it gone. ``current``: the webhook as it is
+    now, when the store returned it; None when it no longer exists."""
+
+    def __init__(self, webhook_id: str, current: Webhook | None) -> None:
+        super().__init__(f"webhook {webhook_id} changed while it was being written")
+        self.webhook_id = webhook_id
+        self.current = current
+
+
+@dataclass(frozen=True)
+class VersionPrecondition:
+    """A caller's condition on the version it last saw (HTTP ``If-Match``).
+
+    Met when the webhook's version is one of ``versions``, or, with ``any_version``, whenever
+    the webhook exists. ``malformed``: the caller's condition could not be read; never met.
+    """
+
+    versions: frozenset[int] = frozenset()
+    any_version: bool = False
+    malformed: bool = False
+
+    def check(self, webhook: Webhook) -> None:
+        """:class:`PreconditionFailedError` unless ``webhook`` (as it is now) meets it."""
+        if self.malformed:
+            raise PreconditionFailedError(
+                "If-Match is not a valid list of entity tags: send the ETag exactly as GET returned it, quotes included"
+            )
+        if not self.any_version and webhook.version not in self.versions:
+            raise PreconditionFailedError(f"webhook {webhook.id} has changed since that ETag: GET it again, then reapply")
 
 
 class WebhookHealthChange(StrEnum):
@@ -177,4 +216,5 @@ def create_webhook(*, tenant_id: str, fields: WebhookFields, now: datetime) -> W
         secret=new_signing_secret(),
         created_at=now,
         updated_at=now,
+        version=1,
     )

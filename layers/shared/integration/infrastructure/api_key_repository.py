@@ -1,10 +1,18 @@
-"""API keys on the single table: a key item under the tenant, a lookup item under the hash."""
+"""API keys on the single table: a key item under the tenant, a lookup item under the hash.
+
+Both items carry ``last_used_at`` once the key has been used. The authorizer reads it with the
+lookup item (no extra read) and writes it at most once a minute (:meth:`record_use`).
+"""
 
 from __future__ import annotations
 
+import functools
+from datetime import UTC, datetime
 from typing import Any
 
-from integration.domain.api_keys import ApiKey
+from aws_lambda_powertools import Logger
+
+from integration.domain.api_keys import LAST_USED_RESOLUTION, ApiKey
 from integration.domain.events import DomainEvent
 from integration.domain.pagination import Page
 from integration.infrastructure.outbox import outbox_put
@@ -21,8 +29,22 @@ from integration.infrastructure.table import (
     to_item,
 )
 
+
+@functools.cache
+def _logger() -> Logger:
+    """Made on first use, not at import: this module is imported before Powertools' environment
+    is read in some processes (tests), and the child must find its service's logger."""
+    return Logger(child=True)
+
+
 API_KEY_SK_PREFIX = "APIKEY#"
 LOOKUP_SK = "APIKEYHASH"
+
+
+def _sortable(value: datetime) -> str:
+    """UTC with microseconds, always the same width: such strings compare as the times do, so a
+    DynamoDB condition can compare them."""
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _key_sk(api_key_id: str) -> str:
@@ -59,6 +81,7 @@ def _to_api_key(item: dict[str, Any]) -> ApiKey:
         created_at=parse_iso(values["created_at"]),
         expires_at=parse_iso(values.get("expires_at")),
         revoked_at=parse_iso(values.get("revoked_at")),
+        last_used_at=parse_iso(values.get("last_used_at")),
     )
 
 
@@ -132,3 +155,40 @@ class DynamoDBApiKeyRepository:
     def find_by_hash(self, key_hash: str) -> ApiKey | None:
         item = get_item(self._client, self._table, _lookup_pk(key_hash), LOOKUP_SK)
         return None if item is None else _to_api_key(item)
+
+    def record_use(self, api_key: ApiKey, at: datetime) -> bool:
+        """Set ``last_used_at`` on the lookup item, then on the key item; best effort, never raises.
+
+        The lookup item's write is conditional on its stored time being a minute old (or absent),
+        so authorizers racing on one key write once. Two single-item writes, not a transaction:
+        half the write cost, and a single write that collides with a transaction (a revocation)
+        is the one DynamoDB rejects, so a use can never make a revocation fail. The key item is
+        the copy the API shows; if its write fails it lags until the next recorded use.
+        """
+        used_at = _sortable(at)
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=to_item({"PK": _lookup_pk(api_key.key_hash), "SK": LOOKUP_SK}),
+                UpdateExpression="SET last_used_at = :at",
+                ConditionExpression="attribute_exists(PK) AND (attribute_not_exists(last_used_at) OR last_used_at <= :due)",
+                ExpressionAttributeValues=to_item({":at": used_at, ":due": _sortable(at - LAST_USED_RESOLUTION)}),
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return False  # another authorizer recorded a use within the minute (or the key is gone)
+        except Exception as error:  # noqa: BLE001 - recording a use must never refuse the request
+            _logger().warning("could not record the API key's last use", api_key_id=api_key.id, error=type(error).__name__)
+            return False
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=to_item({"PK": tenant_pk(api_key.tenant_id), "SK": _key_sk(api_key.id)}),
+                UpdateExpression="SET last_used_at = :at",
+                ConditionExpression="attribute_exists(PK) AND (attribute_not_exists(last_used_at) OR last_used_at < :at)",
+                ExpressionAttributeValues=to_item({":at": used_at}),
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            pass  # a later use is already shown, or the key item is gone
+        except Exception as error:  # noqa: BLE001
+            _logger().warning("could not record the API key's last use", api_key_id=api_key.id, error=type(error).__name__)
+        return True

@@ -1,15 +1,23 @@
-"""Webhooks on the single table; see :mod:`integration.infrastructure.table` for the layout."""
+"""Webhooks on the single table; see :mod:`integration.infrastructure.table` for the layout.
+
+Optimistic concurrency: a webhook item carries ``version`` (1 at create). Every write of what
+a GET shows (PUT and rotation: :meth:`DynamoDBWebhookRepository.replace`; soft delete;
+disabling) is conditional on the state it was computed from and sets the next version. The
+delivery function's health marks (``failing_since``) are not shown and do not change the
+version; ``replace`` puts the whole item, so it is conditional on the health mark it read as
+well as on the version: it never writes back a mark that changed meanwhile.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from integration.domain.errors import LimitExceededError, NotFoundError
+from integration.domain.errors import LimitExceededError
 from integration.domain.event_types import WILDCARD
 from integration.domain.events import DomainEvent
 from integration.domain.pagination import Page
-from integration.domain.webhooks import Webhook, WebhookStatus
+from integration.domain.webhooks import Webhook, WebhookStatus, WebhookVersionConflict
 from integration.infrastructure.outbox import outbox_put
 from integration.infrastructure.table import (
     GSI1,
@@ -48,6 +56,7 @@ def _attributes(webhook: Webhook) -> dict[str, Any]:
         "previous_secret": webhook.previous_secret,
         "previous_secret_expires_at": iso(webhook.previous_secret_expires_at),
         "failing_since": iso(webhook.failing_since),
+        "version": webhook.version,
     }
 
 
@@ -81,7 +90,32 @@ def _to_webhook(item: dict[str, Any]) -> Webhook:
         previous_secret=values.get("previous_secret"),
         previous_secret_expires_at=parse_iso(values.get("previous_secret_expires_at")),
         failing_since=parse_iso(values.get("failing_since")),
+        version=int(values.get("version", 0)),
     )
+
+
+def _version_condition(expected_version: int) -> tuple[str, dict[str, Any]]:
+    """A condition that the item exists at ``expected_version`` (0: stored before versions)."""
+    if expected_version == 0:
+        return "attribute_exists(PK) AND attribute_not_exists(#version)", {}
+    return "#version = :expected_version", {":expected_version": expected_version}
+
+
+def _unchanged_condition(expected: Webhook, *, health: bool = True) -> dict[str, Any]:
+    """ConditionExpression and its names and values: the item is still ``expected`` as far as
+    any writer changes it (its version and, with ``health``, the delivery function's health
+    mark, which changes without a new version)."""
+    condition, values = _version_condition(expected.version)
+    if health and expected.failing_since is None:
+        condition += " AND attribute_not_exists(failing_since)"
+    elif health:
+        condition += " AND failing_since = :expected_failing_since"
+        values[":expected_failing_since"] = iso(expected.failing_since)
+    return {
+        "ConditionExpression": condition,
+        "ExpressionAttributeNames": {"#version": "version"},
+        **({"ExpressionAttributeValues": to_item(values)} if values else {}),
+    }
 
 
 class DynamoDBWebhookRepository:
@@ -154,17 +188,31 @@ class DynamoDBWebhookRepository:
             listing=status.value if status is not None else "",
         )
 
-    def replace(self, webhook: Webhook, event: DomainEvent) -> None:
+    def _conflict(self, webhook: Webhook, error: Exception) -> WebhookVersionConflict:
+        """The conflict a failed condition on the webhook item (entry 0) means, with the item
+        as it is now (``ReturnValuesOnConditionCheckFailure``), or None when it is gone."""
+        reasons = getattr(error, "response", {}).get("CancellationReasons", [])
+        item = reasons[0].get("Item") if reasons else None
+        return WebhookVersionConflict(webhook.id, _to_webhook(item) if item else None)
+
+    def replace(self, webhook: Webhook, event: DomainEvent, *, expected: Webhook) -> None:
         try:
             self._client.transact_write_items(
                 TransactItems=[
-                    {"Put": {"TableName": self._table, "Item": _live_item(webhook), "ConditionExpression": "attribute_exists(PK)"}},
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": _live_item(webhook),
+                            **_unchanged_condition(expected),
+                            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                        }
+                    },
                     outbox_put(self._table, event),
                 ]
             )
         except self._client.exceptions.TransactionCanceledException as error:
             if 0 in failed_conditions(error):
-                raise NotFoundError("webhook", webhook.id) from None
+                raise self._conflict(webhook, error) from None
             raise
 
     def delete(self, webhook: Webhook, event: DomainEvent) -> None:
@@ -176,8 +224,10 @@ class DynamoDBWebhookRepository:
                     {
                         "Delete": {
                             "TableName": self._table,
-                            "Key": to_item({"PK": tenant_pk(webhook.tenant_id), "SK": WEBHOOK_SK_PREFIX + webhook.id}),
-                            "ConditionExpression": "attribute_exists(PK)",
+                            "Key": self._key(webhook),
+                            # The record kept holds the state read: it must still be current.
+                            **_unchanged_condition(webhook, health=False),
+                            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                         }
                     },
                     {
@@ -203,7 +253,7 @@ class DynamoDBWebhookRepository:
             )
         except self._client.exceptions.TransactionCanceledException as error:
             if 0 in failed_conditions(error):
-                raise NotFoundError("webhook", webhook.id) from None
+                raise self._conflict(webhook, error) from None
             raise
 
     def active_subscribers(self, tenant_id: str, event_type: str) -> list[str]:
@@ -252,11 +302,19 @@ class DynamoDBWebhookRepository:
                         "Update": {
                             "TableName": self._table,
                             "Key": self._key(webhook),
-                            "UpdateExpression": "SET #status = :disabled, GSI1PK = :gsi1pk, updated_at = :now REMOVE failing_since",
+                            # Conditional on what it depends on (still active, still the same run
+                            # of failures), not on the version: a PUT that kept both is no reason
+                            # to give up; it lands on top of that PUT (and a PUT racing it retries).
+                            "UpdateExpression": (
+                                "SET #status = :disabled, GSI1PK = :gsi1pk, updated_at = :now,"
+                                " #version = if_not_exists(#version, :zero) + :one REMOVE failing_since"
+                            ),
                             "ConditionExpression": "#status = :active AND failing_since = :since",
-                            "ExpressionAttributeNames": {"#status": "status"},
+                            "ExpressionAttributeNames": {"#status": "status", "#version": "version"},
                             "ExpressionAttributeValues": to_item(
                                 {
+                                    ":zero": 0,
+                                    ":one": 1,
                                     ":disabled": WebhookStatus.DISABLED.value,
                                     ":active": WebhookStatus.ACTIVE.value,
                                     ":gsi1pk": _status_partition(webhook.tenant_id, WebhookStatus.DISABLED),
