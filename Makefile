@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-stamp
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
-.PHONY: help setup run test test-fast lint openapi build deploy clean
+.PHONY: help setup run test test-fast lint openapi build deploy clean bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,6 +31,9 @@ test: setup ## cfn-lint, unit, handler, sam build and end-to-end tests
 
 test-fast: setup ## every test but sam build and the end-to-end suite
 	$(PY) -m pytest -m "not slow and not e2e"
+
+bench: setup ## benchmarks against moto, side by side with their floors; writes BENCHMARKS.md (< 10 min)
+	$(PY) -m bench
 
 lint: setup ## cfn-lint the template
 	$(VENV)/bin/cfn-lint template.yaml
