@@ -48,9 +48,21 @@ def test_layer_holds_the_integration_package_and_not_the_runtimes_boto(build_dir
     layer = build_dir / "SharedLayer" / "python"
     assert (layer / "integration" / "domain" / "api_keys.py").is_file()
     assert (layer / "aws_lambda_powertools").is_dir()
-    assert not list(layer.glob("**/__pycache__"))
     for package in LAMBDA_BOTO_PACKAGES:
         assert not (layer / package).exists(), f"{package} is provided by the Lambda runtime"
+
+
+def test_the_layer_ships_bytecode_for_python313_only_when_a_313_built_it(build_dir: Path) -> None:
+    layer = build_dir / "SharedLayer" / "python"
+    tags = {path.name.split(".")[-2] for path in layer.glob("**/__pycache__/*.pyc")}
+    assert tags <= {"cpython-313"}  # never this machine's own bytecode, which Lambda would ignore
+    asked = ["make", "-s", "--no-print-directory", "-C", str(PROJECT_ROOT / "layers" / "shared"), "python313"]
+    if subprocess.run(asked, capture_output=True, text=True, check=True).stdout.strip():  # noqa: S603, S607
+        pyc = layer / "integration" / "domain" / "__pycache__" / "api_keys.cpython-313.pyc"
+        assert pyc.is_file()
+        flags = int.from_bytes(pyc.read_bytes()[4:8], "little")
+        assert flags == 0b01  # hash-based and unchecked: valid whatever the zip does to file times
+        assert list((layer / "pydantic").glob("__pycache__/*.cpython-313.pyc"))
 
 
 def test_each_function_artifact_is_just_its_handler(build_dir: Path, template: Template) -> None:
