@@ -1,0 +1,18 @@
+"""``make bench``: performance and cost figures for the service, measured side by side.
+
+Every figure is measured beside its floor in the same run (these machines are noisy), printed
+as it is measured with its target, and written to ``BENCHMARKS.md`` with a chart of the main
+ratios (``bench/benchmarks.svg``). Nothing here touches real AWS: the functions run against moto
+(in process, or moto server for the cold-start subprocesses). Benchmarks never fail the test
+suite: they are not under ``tests/`` and a missed target is reported, not raised.
+
+Sections (``python -m bench --only cold,calls``; ``--quick`` for fewer repetitions):
+
+- ``cold``: cold start of every function against a bare boto3 floor (:mod:`bench.cold_start`)
+- ``calls``: AWS calls per operation (:mod:`bench.calls`)
+- ``scaling``: 100 versus 100,000 items (:mod:`bench.scaling`)
+- ``delivery``: delivery throughput and signing cost (:mod:`bench.delivery`)
+- ``warm``: warm handler overhead against a bare boto3 read (:mod:`bench.warm`)
+- ``cost``: the AWS cost model (:mod:`bench.cost`)
+- ``layer``: the layer's unzipped size (:mod:`bench.layer`)
+"""

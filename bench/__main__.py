@@ -1,0 +1,128 @@
+"""``python -m bench`` (``make bench``): every section, printed as it runs, then BENCHMARKS.md.
+
+    python -m bench                  all sections (about 6 minutes on 2 cores)
+    python -m bench --quick          fewer repetitions (a rough pass)
+    python -m bench --only cold,calls
+    python -m bench --output /tmp/B.md
+
+A missed target is printed and written, never an error: the exit status is 0 unless a section
+itself failed to run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+SECTIONS = ("cold", "calls", "warm", "delivery", "scaling", "cost", "layer")
+DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description="Benchmarks of the integration service (see bench/__init__.py)."
+    )
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions: a rough pass")
+    parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections ({', '.join(SECTIONS)})")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="where to write the report (default BENCHMARKS.md)")
+    arguments = parser.parse_args(argv)
+    arguments.only = [name.strip() for name in arguments.only.split(",") if name.strip()]
+    unknown = set(arguments.only) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
+    return arguments
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = _arguments(argv)
+    if arguments.quick:
+        os.environ["BENCH_QUICK"] = "1"
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.webhook_receiver
+
+    from bench.common import Report, say
+    from bench.findings import summarise
+    from bench.report import CHART_PATH, write_chart, write_markdown
+
+    report = Report()
+    failures: list[str] = []
+    started = time.monotonic()
+    say(f"make bench: {', '.join(arguments.only)}{' (quick)' if arguments.quick else ''}; the report goes to {arguments.output}")
+
+    def section(name: str, run: Callable[[], None]) -> None:
+        if name not in arguments.only:
+            return
+        begun = time.monotonic()
+        count = len(report.sections)
+        try:
+            run()
+        except Exception:  # noqa: BLE001 - one broken section must not hide the others
+            failures.append(name)
+            text = traceback.format_exc()
+            say(f"  section {name} failed:\n{text}")
+            report.section(name, f"{name}: failed", f"This section failed to run:\n\n```text\n{text[-3000:]}\n```")
+        for added in report.sections[count:]:
+            added.seconds = time.monotonic() - begun
+        say(f"  ({name}: {time.monotonic() - begun:.0f} s)")
+
+    from bench import calls, cold_start, cost, delivery, layer, scaling, warm
+
+    section("cold", lambda: cold_start.run(report))
+    if {"calls", "warm", "delivery", "scaling"} & set(arguments.only):
+        with _world() as (world, scenario):
+            section("calls", lambda: calls.run(report, scenario()))
+            section("warm", lambda: warm.run(report, scenario()))
+            section("delivery", lambda: delivery.run(report, scenario()))
+            section("scaling", lambda: scaling.run(report, world))  # last: its 100,000 items slow moto's transactions
+    section("cost", lambda: cost.run(report))
+    section("layer", lambda: layer.run(report))
+
+    elapsed = time.monotonic() - started
+    summarise(report)
+    chart = write_chart(report, CHART_PATH)
+    write_markdown(report, arguments.output, elapsed, chart)
+    say()
+    say("== Summary")
+    for headline in report.headlines:
+        say(
+            f"  {headline.verdict or '    ':<5} {headline.what}: {headline.figure}"
+            + (f"  (target {headline.target})" if headline.target else "")
+        )
+    say()
+    say(f"wrote {arguments.output}" + (f" and {chart}" if chart else "") + f" in {elapsed / 60:.1f} min")
+    if failures:
+        say(f"sections that failed to run: {', '.join(failures)}")
+        return 1
+    return 0
+
+
+@contextmanager
+def _world() -> Iterator[tuple[object, Callable[[], object]]]:
+    """moto in process with the template's resources, a loopback receiver, and the scenario
+    (made once, when a section first needs it)."""
+    from bench.operations import Scenario
+    from bench.world import World
+    from tests.webhook_receiver import running_receiver
+
+    world = World()
+    made: list[Scenario] = []
+    try:
+        with running_receiver() as receiver:
+
+            def scenario() -> Scenario:
+                if not made:
+                    made.append(Scenario(world, receiver.url))
+                return made[0]
+
+            yield world, scenario
+    finally:
+        world.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

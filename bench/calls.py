@@ -1,0 +1,124 @@
+"""AWS calls per operation, counted with botocore event hooks on the functions' own clients."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from bench.capacity import Units, estimate
+from bench.common import Report, heading, say
+from bench.operations import Operation, Scenario, expected_text
+from bench.world import CallLog
+
+
+def _counts_text(counts: Counter[str]) -> str:
+    if not counts:
+        return "none"
+    return ", ".join(f"{n} {operation}" for operation, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _units_text(units: Units) -> str:
+    parts = []
+    if units.rru:
+        parts.append(f"{units.rru:g} RRU")
+    if units.wru:
+        parts.append(f"{units.wru:g} WRU")
+    return ", ".join(parts) or "—"
+
+
+def measure(scenario: Scenario, operation: Operation) -> tuple[CallLog, Any]:
+    world = scenario.world
+    event = operation.prepare()
+    with world.counter.recording() as log:
+        response = world.invoke(operation.function, event)
+    if not operation.check(response):
+        raise RuntimeError(f"{operation.name}: unexpected response {str(response)[:300]}")
+    return log, response
+
+
+def run(report: Report, scenario: Scenario) -> None:
+    section = report.section(
+        "calls",
+        "2. AWS calls per operation",
+        "Each operation invoked once through its function (in process, moto), every call its clients "
+        "make counted with botocore's `provide-client-params`/`after-call` hooks. PASS: no call the "
+        "target does not allow, none more often.",
+    )
+    heading(section.title)
+    table = section.table(["operation", "function", "AWS calls made", "target", "expected at most", "", "DynamoDB units (est.)"])
+    results: dict[str, Counter[str]] = {}
+    units: dict[str, Units] = {}
+    met = judged = 0
+    operations = scenario.operations()
+    for operation in operations:
+        log, _ = measure(scenario, operation)
+        counts = log.counts()
+        results[operation.name] = counts
+        units[operation.name] = estimate(scenario.world, log)
+        ok = operation.verdict(counts)
+        judged += not operation.informative
+        met += ok and not operation.informative
+        verdict = "info" if operation.informative else "PASS" if ok else "MISS"
+        say(f"  {operation.name:<58} {_counts_text(counts):<44} target: {operation.target}  {verdict}")
+        table.add(
+            operation.name + (f" ({operation.note})" if operation.note else ""),
+            f"`{scenario.world.functions[operation.function].code_uri.name}`",
+            _counts_text(counts),
+            operation.target,
+            expected_text(operation.expected),
+            f"**{verdict}**" if not operation.informative else verdict,
+            _units_text(units[operation.name]),
+        )
+    table.add("authorizer: a cache hit", "`authorizer`", "n/a", "none on a cache hit", "", "n/a", "")
+    section.note(
+        "The authorizer has no cache hit to measure: its result cache is off by design (no identity source, "
+        "TTL 0; see README, *The authorizer and its cache TTL: 0*): a revoked key must fail at once, and a "
+        "key may come in either of two headers. Every request therefore costs one authorizer invocation "
+        "and one GetItem; the `last_used_at` writes happen at most once a minute per key."
+    )
+
+    extra = section.table(
+        ["other cases (informative)", "AWS calls made"],
+        caption="**Other paths** (no target):",
+    )
+    world = scenario.world
+    for label, key in (
+        ("authorizer: a malformed key (bad checksum)", "intk_" + "A" * 38),
+        ("authorizer: an unknown, well-formed key", _unknown_key()),
+    ):
+        with world.counter.recording() as log:
+            try:
+                world.authorize(key)
+            except Exception:  # noqa: BLE001, S110 - a refusal is the expected answer
+                pass
+        extra.add(label, _counts_text(log.counts()))
+        say(f"  {label:<58} {_counts_text(log.counts())}")
+    for label, make in scenario.idempotent_operations():
+        with world.counter.recording() as log:
+            response = world.invoke("CreateApiKeyFunction", make())
+        extra.add(f"{label} (answered {response.get('statusCode')})", _counts_text(log.counts()))
+        say(f"  {label:<58} {_counts_text(log.counts())}")
+
+    relay = next((op for op in operations if op.kind == "relay"), None)
+    if relay is not None and sum(results[relay.name].values()) > sum(relay.expected.values()):
+        section.note(
+            f"The relay made {sum(results[relay.name].values())} PutEvents calls where {sum(relay.expected.values())} would do: "
+            "`RelayOutboxEventsUseCase` ends a round at the first event whose aggregate is already in it and chunks each "
+            "round by 10 on its own, so a round of 12 events takes two calls and the next round starts afresh. Filling "
+            "each call with the next pending event of up to 10 different aggregates would keep per-aggregate order with "
+            "fewer calls. EventBridge bills entries, not calls: this costs relay duration, not EventBridge charges."
+        )
+    report.data["calls"] = {op.name: {"operation": op, "counts": results[op.name], "units": units[op.name]} for op in operations}
+    report.headline(
+        "AWS calls per operation",
+        f"{met} of {judged} operations with a target make only the calls it allows",
+        "authorizer 1 read; get 1 read; list 1 Query/page; writes 1 transaction; fan-out 1 Query + batched sends",
+        "PASS" if met == judged else "MISS",
+    )
+
+
+def _unknown_key() -> str:
+    """A key with a valid checksum that no table holds."""
+    from integration.domain.key_format import generate_key
+
+    return generate_key()

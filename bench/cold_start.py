@@ -1,0 +1,621 @@
+"""Cold start of every function, in a fresh process each time, against a bare boto3 floor.
+
+What runs where:
+
+- moto server in this process (as ``make run`` does), holding the template's resources; the
+  children reach it through ``AWS_ENDPOINT_URL``.
+- Each child is ``python -S`` (no .venv site-packages) with ``PYTHONPATH`` = the function's
+  code, the layer, and a directory of links to what the Lambda runtime provides
+  (:mod:`bench.lambda_site`): what the function imports is what it would import on Lambda.
+- The layer as shipped: ``layers/shared/Makefile`` compiles the layer's .pyc with a Python 3.13
+  when the build machine has one (its ``python313`` target names it), and ships none otherwise,
+  in which case every cold start compiles the layer's modules from source (/opt is read-only).
+  The children get a copy of the layer's packages, with .pyc compiled by this Python (which is
+  what runs them) or without, and ``PYTHONDONTWRITEBYTECODE=1``; the runtime's boto3 keeps its
+  .pyc, as the managed runtime ships it. Both ways are measured: the one the build ships is
+  judged, the other shown beside it.
+- The children run with Lambda's environment (``LAMBDA_TASK_ROOT``, a sampled
+  ``_X_AMZN_TRACE_ID``, the X-Ray daemon address): ``Tracing: Active`` in template.yaml turns
+  Powertools' Tracer on, so its X-Ray SDK work (patching botocore, a subsegment per call, UDP
+  to the daemon address) is measured as Lambda would run it.
+- Timed inside the child: importing the handler module plus its first invocation with its
+  sample event (``events/<function>.json``; the authorizer's with a real key). Interpreter
+  start-up, the same for every child, is left out.
+
+The floor is a child that imports boto3, makes one DynamoDB client and makes one consistent
+GetItem (the least a function that reads one item can do). Its first call is counted because
+every function but ``list_event_types`` makes one on its first invocation: without it, the
+ratio would charge botocore's first-request costs to our code. The ratio against the floor
+without the GetItem (the issue's literal floor) is shown too.
+
+Runs interleave: for each function, floor and function alternate (ABBA order across rounds);
+the ratio is of the medians.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench import lambda_site
+from bench.common import PROJECT_ROOT, Report, Sample, Section, at_most, heading, ms, ratio, repeat, row, say, spread, times
+
+TARGET = at_most(1.25)
+TRACE_ID = "Root=1-67a1b2c3-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1"
+FLOOR_KEY = {"PK": {"S": "BENCH#floor"}, "SK": {"S": "BENCH#floor"}}
+
+# Runs in the child. The runtime has imported json, os, sys and time before the handler.
+CHILD = r"""
+import json, os, sys, time
+event = json.load(open(os.environ["BENCH_EVENT"])) if os.environ.get("BENCH_EVENT") else None
+
+class Context:
+    function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "bench")
+    function_version = "$LATEST"
+    memory_limit_in_mb = int(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512"))
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:" + function_name
+    aws_request_id = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+    log_group_name = "/aws/lambda/bench"
+    log_stream_name = "bench"
+    def get_remaining_time_in_millis(self):
+        return 10000
+
+started = time.perf_counter()
+if os.environ["BENCH_MODE"] == "floor":
+    import boto3
+    client = boto3.client("dynamodb")
+    imported = time.perf_counter()
+    client.get_item(TableName=os.environ["TABLE_NAME"], Key={"PK": {"S": "BENCH#floor"}, "SK": {"S": "BENCH#floor"}}, ConsistentRead=True)
+    outcome = "GetItem"
+else:
+    module_name, handler_name = os.environ["BENCH_HANDLER"].rsplit(".", 1)
+    import importlib
+    handler = getattr(importlib.import_module(module_name), handler_name)
+    imported = time.perf_counter()
+    try:
+        result = handler(event, Context())
+        outcome = str(result.get("statusCode", "ok")) if isinstance(result, dict) else "ok"
+        if isinstance(result, dict) and "batchItemFailures" in result:
+            outcome = "%d failed" % len(result["batchItemFailures"])
+        if isinstance(result, dict) and "isAuthorized" in result:
+            outcome = "authorized" if result["isAuthorized"] else "refused"
+    except Exception as error:
+        outcome = type(error).__name__ + ": " + str(error)[:80]
+finished = time.perf_counter()
+import resource
+with open(os.environ["BENCH_OUT"], "w") as out:
+    json.dump({"import": imported - started, "first": finished - imported, "total": finished - started,
+               "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "outcome": outcome}, out)
+"""
+
+
+@dataclass
+class Run:
+    import_s: float
+    first_s: float
+    total_s: float
+    rss_mb: float
+    outcome: str
+
+
+@dataclass
+class FunctionResult:
+    logical_id: str
+    folder: str
+    api: bool
+    runs: list[Run]  # the layer as shipped
+    floor: list[Run]
+    other: list[Run]  # the layer the other way: with .pyc if it ships none, without if it ships them
+
+    @property
+    def other_total(self) -> Sample:
+        return Sample.of(run.total_s for run in self.other)
+
+    @property
+    def other_ratio(self) -> float:
+        return ratio(self.other_total.median, self.floor_total.median)
+
+    @property
+    def total(self) -> Sample:
+        return Sample.of(run.total_s for run in self.runs)
+
+    @property
+    def floor_total(self) -> Sample:
+        return Sample.of(run.total_s for run in self.floor)
+
+    @property
+    def floor_client(self) -> Sample:
+        return Sample.of(run.import_s for run in self.floor)
+
+    @property
+    def ratio(self) -> float:
+        return ratio(self.total.median, self.floor_total.median)
+
+
+class Sandbox:
+    """The files the children import: the layer's packages copied without .pyc, and again with
+    .pyc, the runtime's packages linked (with their .pyc), and each function's code."""
+
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="bench-cold-"))
+        self.runtime = self.root / "runtime"
+        self.layer = self.root / "layer"
+        self.layer_compiled = self.root / "layer-compiled"  # the same, with .pyc
+        self.task = self.root / "task"
+        self.out = self.root / "out.json"
+        for directory in (self.runtime, self.layer, self.layer_compiled, self.task):
+            directory.mkdir()
+        ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+        for distributions, target in (
+            (lambda_site.runtime_distributions(), self.runtime),
+            (lambda_site.layer_distributions(), self.layer),
+        ):
+            for distribution in distributions.values():
+                for name in lambda_site.top_level_names(distribution):
+                    source = Path(str(distribution.locate_file(name)))
+                    if not source.exists() or (target / name).exists():
+                        continue
+                    if target is self.runtime:
+                        (target / name).symlink_to(source)
+                    elif source.is_dir():
+                        shutil.copytree(source, target / name, ignore=ignore)
+                    else:
+                        shutil.copy2(source, target / name)
+        shutil.copytree(PROJECT_ROOT / "layers" / "shared" / "integration", self.layer / "integration", ignore=ignore)
+        # The same layer with .pyc (compiled by this Python, which runs the children;
+        # unchecked-hash, as the layer's build compiles them).
+        shutil.copytree(self.layer, self.layer_compiled, dirs_exist_ok=True, symlinks=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "compileall",
+                "-q",
+                "-j",
+                "0",
+                "--invalidation-mode",
+                "unchecked-hash",
+                str(self.layer_compiled),
+            ],
+            check=False,
+            capture_output=True,
+        )
+        for folder in (PROJECT_ROOT / "functions").iterdir():
+            if folder.is_dir():
+                shutil.copytree(folder, self.task / folder.name, ignore=ignore)
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+class ColdStart:
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        self.sandbox = Sandbox()
+        self.moto: Any = None
+        self.endpoint = ""
+        self.events: dict[str, Path] = {}
+
+    # -------------------------------------------------------------- moto server and resources
+    def start_moto(self) -> None:
+        import logging
+
+        from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self.moto.start()
+        host, port = self.moto.get_host_and_port()
+        self.endpoint = f"http://{host}:{port}"
+
+    def stop_moto(self) -> None:
+        if self.moto is not None:
+            self.moto.stop()
+
+    def aws_environment(self) -> dict[str, str]:
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_REGION": "us-east-1",
+        }
+
+    def create_resources(self) -> tuple[Any, Any]:
+        """The template's resources on moto server; a real key put into the authorizer's event."""
+        import boto3
+
+        from local_runtime.resources import Stack
+        from local_runtime.template import Template
+
+        template = Template.load()
+        stack = Stack(template, {"Stage": "cold", "AllowHttpWebhooks": "true"})
+        saved = dict(os.environ)
+        try:
+            os.environ.update(self.aws_environment())
+            os.environ.pop("AWS_PROFILE", None)
+            session = boto3.Session()
+            stack.create_resources(session)
+            for logical_id in template.functions():
+                os.environ.update(stack.function_environment(logical_id))
+            from integration import wiring
+            from integration.application.api_keys import CreateApiKeyUseCase
+
+            wiring.reset()
+            issued = CreateApiKeyUseCase(wiring.api_key_repository()).execute(
+                tenant_id="demo",
+                name="cold start",
+                scopes=["api-keys:read", "api-keys:write", "webhooks:read", "webhooks:write"],
+                expires_at=None,
+                granted_to_caller=None,
+            )
+            wiring.reset()
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        events_dir = self.sandbox.root / "events"
+        events_dir.mkdir()
+        for path in (PROJECT_ROOT / "events").glob("*.json"):
+            text = path.read_text()
+            if path.stem == "authorizer":
+                text = re.sub(r"intk_[A-Za-z0-9]+", issued.plaintext, text)
+            (events_dir / path.name).write_text(text)
+            self.events[path.stem] = events_dir / path.name
+        return template, stack
+
+    # -------------------------------------------------------------- one child
+    def child_environment(self, stack: Any, function: Any | None, *, compiled: bool = False) -> dict[str, str]:
+        layer = self.sandbox.layer_compiled if compiled else self.sandbox.layer
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LANG": "C.UTF-8",
+            "TZ": ":UTC",
+            **self.aws_environment(),
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "BENCH_OUT": str(self.sandbox.out),
+            # Lambda's environment: Tracing Active turns Powertools' Tracer (X-Ray SDK) on.
+            "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
+            "_X_AMZN_TRACE_ID": TRACE_ID,
+            "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",
+            "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+        }
+        if function is None:
+            folder = self.sandbox.task / "floor"
+            folder.mkdir(exist_ok=True)
+            env.update(
+                {
+                    "BENCH_MODE": "floor",
+                    "TABLE_NAME": stack.resolve({"Ref": "Table"}),
+                    "PYTHONPATH": str(self.sandbox.runtime),
+                    "LAMBDA_TASK_ROOT": str(folder),
+                    "AWS_LAMBDA_FUNCTION_NAME": "floor",
+                    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
+                }
+            )
+            return env
+        folder = self.sandbox.task / function.code_uri.name
+        env.update(stack.function_environment(function.logical_id))
+        env.update(
+            {
+                "BENCH_MODE": "function",
+                "BENCH_HANDLER": function.handler,
+                "BENCH_EVENT": str(self.events.get(function.code_uri.name, "")),
+                "PYTHONPATH": os.pathsep.join([str(folder), str(layer), str(self.sandbox.runtime)]),
+                "LAMBDA_TASK_ROOT": str(folder),
+                "AWS_LAMBDA_FUNCTION_NAME": function.logical_id,
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function_memory(stack, function.logical_id)),
+            }
+        )
+        return env
+
+    def run(self, env: dict[str, str]) -> Run:
+        self.sandbox.out.unlink(missing_ok=True)
+        cwd = env["LAMBDA_TASK_ROOT"]
+        done = subprocess.run(
+            [sys.executable, "-S", "-c", CHILD],
+            env=env,
+            cwd=cwd,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            timeout=120,
+            check=False,
+        )
+        if done.returncode != 0 or not self.sandbox.out.exists():
+            raise RuntimeError(f"cold-start child failed ({done.returncode}): {done.stderr.decode(errors='replace')[-2000:]}")
+        result = json.loads(self.sandbox.out.read_text())
+        return Run(result["import"], result["first"], result["total"], result["rss_mb"], result["outcome"])
+
+    def importtime(self, env: dict[str, str], runs: int = 3, code: str | None = None) -> list[ImportEntry]:
+        """``python -X importtime`` of the handler module (or of ``code``), ``runs`` times: each
+        module's median self and cumulative time, its depth in the first run's tree and who
+        imported it."""
+        code = code or f"import {env['BENCH_HANDLER'].rsplit('.', 1)[0]}"
+        trees = []
+        for _ in range(runs):
+            done = subprocess.run(
+                [sys.executable, "-S", "-X", "importtime", "-c", code],
+                env=env,
+                cwd=env["LAMBDA_TASK_ROOT"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                timeout=120,
+                check=False,
+            )
+            tree = []
+            for line in done.stderr.decode(errors="replace").splitlines():
+                match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", line)
+                if match:
+                    tree.append((int(match.group(1)), int(match.group(2)), len(match.group(3)) // 2, match.group(4)))
+            trees.append(tree)
+        parents = _importers(trees[0])
+        self_times: dict[str, list[int]] = {}
+        cumulative: dict[str, list[int]] = {}
+        for tree in trees:
+            for self_us, cumulative_us, _, name in tree:
+                self_times.setdefault(name, []).append(self_us)
+                cumulative.setdefault(name, []).append(cumulative_us)
+        return [
+            ImportEntry(
+                name,
+                statistics.median(self_times[name]) / 1e6,
+                statistics.median(cumulative[name]) / 1e6,
+                depth,
+                parents.get(name, ""),
+            )
+            for _, _, depth, name in trees[0]
+        ]
+
+
+@dataclass(frozen=True)
+class ImportEntry:
+    module: str
+    self_s: float
+    cumulative_s: float
+    depth: int
+    imported_by: str
+
+
+def layer_ships_pyc() -> bool:
+    """Whether ``layers/shared/Makefile`` compiles the layer's .pyc on this machine (it needs a
+    Python 3.13; its ``python313`` target names the one it would use)."""
+    done = subprocess.run(
+        ["make", "-s", "-C", str(PROJECT_ROOT / "layers" / "shared"), "python313"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return done.returncode == 0 and "3.13" in done.stdout
+
+
+def function_memory(stack: Any, logical_id: str) -> int:
+    resource = stack.template.resources[logical_id]["Properties"]
+    globals_ = stack.template.raw.get("Globals", {}).get("Function", {})
+    return int(resource.get("MemorySize", globals_.get("MemorySize", 128)))
+
+
+# ---------------------------------------------------------------------------- the section
+def run(report: Report) -> None:
+    section = report.section(
+        "cold",
+        "1. Cold start",
+        "Import plus first invocation with the function's sample event (`events/`), each in a fresh "
+        "`python -S` process against moto server, with only what Lambda would provide on the path: the "
+        "layer as `layers/shared/Makefile` ships it here (LAYER; the other way is shown beside it), the runtime's "
+        "boto3, Lambda's environment with tracing on. "
+        "Floor: a process that imports boto3, makes one DynamoDB client and makes one GetItem. Function "
+        "and floor runs alternate; the ratio is of the medians. Interpreter start-up is left out of both.",
+    )
+    ships_pyc = layer_ships_pyc()
+    section.intro = section.intro.replace(
+        "LAYER", "with `.pyc` compiled for 3.13" if ships_pyc else "without `.pyc` (no Python 3.13 to compile them)"
+    )
+    heading(section.title)
+    say(f"  the layer as built here ships {'.pyc' if ships_pyc else 'no .pyc'}: measured both ways, judged as shipped")
+    rounds = repeat(5, 3)
+    cold = ColdStart(report)
+    try:
+        cold.start_moto()
+        template, stack = cold.create_resources()
+        functions = template.functions()
+        api_functions = {route.function for route in template.routes()} | {template.authorizer_function()}
+        order = sorted(functions, key=lambda name: (name not in api_functions, name))
+        say(f"  moto server on {cold.endpoint}; {len(order)} functions × {rounds} rounds, each beside a floor run")
+        # One untimed pass: the page cache holds every file before anything is measured.
+        cold.run(cold.child_environment(stack, None))
+        cold.run(cold.child_environment(stack, functions[order[0]]))
+        results: list[FunctionResult] = []
+        for logical_id in order:
+            function = functions[logical_id]
+            runs: dict[str, list[Run]] = {"floor": [], "shipped": [], "other": []}
+            kinds = [("floor", None, False), ("shipped", function, ships_pyc), ("other", function, not ships_pyc)]
+            for index in range(rounds):
+                for kind, which, compiled in kinds[index % 3 :] + kinds[: index % 3]:  # rotate the order each round
+                    runs[kind].append(cold.run(cold.child_environment(stack, which, compiled=compiled)))
+            result = FunctionResult(
+                logical_id, function.code_uri.name, logical_id in api_functions, runs["shipped"], runs["floor"], runs["other"]
+            )
+            results.append(result)
+            row(
+                result.folder,
+                f"{spread(result.total)}  floor {ms(result.floor_total.median)}  ratio {times(result.ratio)}",
+                TARGET if result.api else None,
+                result.ratio,
+                extra=f"{'without' if ships_pyc else 'with'} .pyc {times(result.other_ratio)}  [{result.runs[0].outcome}]",
+            )
+        slowest = max((r for r in results if r.api and r.folder != "authorizer"), key=lambda r: r.total.median)
+        imports = cold.importtime(cold.child_environment(stack, functions[slowest.logical_id], compiled=True))
+        floor_imports = cold.importtime(cold.child_environment(stack, None), code="import boto3; boto3.client('dynamodb')")
+        write_section(report, section, results, slowest, imports, {entry.module for entry in floor_imports}, ships_pyc)
+    finally:
+        cold.stop_moto()
+        cold.sandbox.remove()
+
+
+def write_section(
+    report: Report,
+    section: Section,
+    results: list[FunctionResult],
+    slowest: FunctionResult,
+    imports: list[ImportEntry],
+    floor_modules: set[str],
+    ships_pyc: bool,
+) -> None:
+    other = "without .pyc (a build without Python 3.13)" if ships_pyc else "what-if: layer with .pyc"
+    table = section.table(
+        [
+            "function",
+            "import + first call, median (min–max)",
+            "of which import",
+            "floor (min–max)",
+            "ratio",
+            "target",
+            "",
+            "ratio, floor without its GetItem",
+            other,
+            "ratio, " + ("without .pyc" if ships_pyc else "with .pyc"),
+            "max RSS",
+            "first call answered",
+        ]
+    )
+    for result in results:
+        imported = Sample.of(run.import_s for run in result.runs)
+        verdict = TARGET.verdict(result.ratio) if result.api else ""
+        table.add(
+            f"`{result.folder}`",
+            spread(result.total),
+            ms(imported.median),
+            spread(result.floor_total),
+            times(result.ratio),
+            TARGET.text() if result.api else "none (not an API function)",
+            f"**{verdict}**" if verdict else "",
+            times(ratio(result.total.median, result.floor_client.median)),
+            spread(result.other_total),
+            times(result.other_ratio),
+            f"{max(run.rss_mb for run in result.runs):.0f} MB",
+            result.runs[0].outcome,
+        )
+        if result.api:
+            report.bar("Cold start ÷ floor (as shipped)", result.folder, result.ratio, TARGET)
+    api = [r for r in results if r.api]
+    met = sum(TARGET.met(r.ratio) for r in api)
+    worst = max(api, key=lambda r: r.ratio)
+    report.headline(
+        "Cold start of the API functions (import + first call ÷ floor)",
+        f"{met} of {len(api)} within target; median ratio {times(Sample.of(r.ratio for r in api).median)}, "
+        f"worst {times(worst.ratio)} (`{worst.folder}`, {ms(worst.total.median)} against {ms(worst.floor_total.median)})",
+        TARGET.text(),
+        "PASS" if met == len(api) else "MISS",
+    )
+    other_met = sum(TARGET.met(r.other_ratio) for r in api)
+    difference = Sample.of(abs(r.total.median - r.other_total.median) for r in api)
+    report.headline(
+        "… without the layer's `.pyc` (a build machine without Python 3.13)"
+        if ships_pyc
+        else "… what-if: the same with the layer's `.pyc` shipped",
+        f"{other_met} of {len(api)} within target; median ratio {times(Sample.of(r.other_ratio for r in api).median)}; "
+        + (
+            f"{ms(difference.median)} more per cold start (median)"
+            if ships_pyc
+            else f"saves {ms(difference.median)} per cold start (median)"
+        ),
+        TARGET.text(),
+        "",
+    )
+    floor = Sample.of(run.total_s for r in results for run in r.floor)
+    floor_client = Sample.of(run.import_s for r in results for run in r.floor)
+    section.note(
+        f"Floor over all its runs: {spread(floor)} (import boto3 + client: {ms(floor_client.median)}, so its GetItem costs "
+        f"{ms(floor.median - floor_client.median)}; max RSS {max(run.rss_mb for r in results for run in r.floor):.0f} MB). "
+        "The authorizer's first call makes the key's GetItem and, as the key's first use, its two `last_used_at` writes. "
+        "The sample events name items that do not exist, so most first calls answer 404 or drop the message: "
+        "the path still makes the same read. Measured with this machine's Python "
+        f"{sys.version.split()[0]}; Lambda runs 3.13, on arm64."
+    )
+    report.data["cold_ships_pyc"] = ships_pyc
+    report.data["cold"] = {
+        r.folder: {
+            "total": r.total.median,
+            "import": Sample.of(run.import_s for run in r.runs).median,
+            "other": r.other_total.median,
+            "floor": r.floor_total.median,
+            "ratio": r.ratio,
+            "other_ratio": r.other_ratio,
+            "rss_mb": max(run.rss_mb for run in r.runs),
+            "api": r.api,
+        }
+        for r in results
+    }
+
+    extra = [entry for entry in imports if entry.module not in floor_modules]
+    total = sum(entry.self_s for entry in imports) or 1.0
+    beyond = sum(entry.self_s for entry in extra)
+    top = sorted(imports, key=lambda entry: entry.self_s, reverse=True)[:15]
+    imp = section.table(
+        ["module", "self", "cumulative", "imported by", "the floor imports it too"],
+        caption=f"**Top self-time imports of `{slowest.folder}`**, the slowest API function (`python -X importtime`, "
+        "median of 3 runs, layer with `.pyc` so that compiling does not blur the picture):",
+    )
+    for entry in top:
+        imp.add(
+            f"`{entry.module}`",
+            ms(entry.self_s),
+            ms(entry.cumulative_s),
+            f"`{entry.imported_by}`",
+            "yes" if entry.module in floor_modules else "**no**",
+        )
+    packages = _by_package(extra)
+    pkg = section.table(
+        ["top-level package", "self time, summed", "share of what the floor does not import"],
+        caption=f"**What `{slowest.folder}` imports beyond the floor, by package**: {ms(beyond)} of its {ms(total)} of imports "
+        "are modules the floor (boto3 and a DynamoDB client) never loads:",
+    )
+    for name, seconds in packages[:12]:
+        pkg.add(f"`{name}`", ms(seconds), f"{seconds / (beyond or 1.0):.0%}")
+    report.data["importtime"] = {
+        "function": slowest.folder,
+        "entries": imports,
+        "packages": packages,
+        "total": total,
+        "beyond": beyond,
+        "floor": floor_modules,
+    }
+    say(
+        f"  imports of {slowest.folder} (layer with .pyc): {ms(total)}, of which {ms(beyond)} beyond the floor's; top self times:"
+    )
+    for entry in top[:10]:
+        also = "" if entry.module in floor_modules else "  [not in the floor]"
+        say(
+            f"    {entry.module:<52} self {ms(entry.self_s):>9}  cumulative {ms(entry.cumulative_s):>9}  (imported by {entry.imported_by}){also}"
+        )
+    for name, seconds in packages[:6]:
+        say(f"    beyond the floor: {name:<34} {ms(seconds):>9}")
+
+
+def _importers(entries: list[tuple[int, int, int, str]]) -> dict[str, str]:
+    """For each module, the module whose import first imported it. importtime prints a module
+    after its children, which are one level deeper; depth 0 is the handler module's own."""
+    parents: dict[str, str] = {}
+    pending: dict[int, list[str]] = {}
+    for _, _, depth, name in entries:
+        for child in pending.pop(depth + 1, []):
+            parents[child] = name
+        pending.setdefault(depth, []).append(name)
+    return parents
+
+
+def _by_package(entries: list[ImportEntry]) -> list[tuple[str, float]]:
+    totals: dict[str, float] = {}
+    for entry in entries:
+        package = entry.module.split(".", 1)[0]
+        totals[package] = totals.get(package, 0.0) + entry.self_s
+    return sorted(totals.items(), key=lambda item: item[1], reverse=True)

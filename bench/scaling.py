@@ -1,0 +1,323 @@
+"""The authorizer, get and list with 100 versus 100,000 items in the table, across many tenants.
+
+Two tables made from template.yaml (stages ``small`` and ``large``) in moto in process. In each,
+the measured tenant's keys and webhooks are made through the service (the use case, ``POST
+/webhooks``) before anything else; the rest of the table is other tenants' items, cloned from
+those real items (same shapes: keys with their lookup items, webhooks, quota and outbox items)
+and written with BatchWriteItem. Calls alternate between the tables in blocks (switching table
+is an environment change and ``wiring.reset()``; each block starts with an untimed call).
+
+One caveat decides how list operations are judged: moto answers a Query by looking at every
+item of the table (``Table.query`` iterates ``all_items()``), so its Query time grows with the
+table, where DynamoDB reads only the queried partition's page. For GetItem moto is a dict
+lookup, as DynamoDB's is a key lookup. So the ratio judged is the whole handler's for the
+authorizer and gets, and for lists the handler's own time (outside its AWS calls); the DynamoDB
+work of each call (the items the same request reads, replayed) is
+shown for both tables. Since moto's walk over 100,000 items inside a large-table call leaves the
+caches cold for the code after it, every small-table list call is preceded by the same walk
+(untimed); it is shown without it too.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bench.common import Report, Sample, at_most, heading, ms, quick, ratio, row, say, spread, times
+from bench.world import LOCAL_PARAMETERS, CallLog, LambdaContext, World, quiet
+
+TARGET = at_most(1.2)
+SIZES = {"small": 100, "large": 100_000}
+TENANT = "scale-tenant"
+KEYS = 10
+WEBHOOKS = 10
+
+
+@dataclass
+class Table:
+    label: str
+    name: str
+    key_id: str = ""
+    key: str = ""
+    webhook_id: str = ""
+    items: int = 0
+
+
+@dataclass
+class Case:
+    name: str
+    function: str
+    event: Callable[[Table], dict[str, Any]]
+    judged_on_own_work: bool
+
+
+def run(report: Report, world: World) -> None:
+    section = report.section(
+        "scaling",
+        "3. Scaling: 100 versus 100,000 items",
+        "The same tenant's operations on a table of 100 items and on one of 100,000 items "
+        "(the other items belong to thousands of other tenants), alternating between the tables. "
+        "moto's Query looks at every item of the table (DynamoDB's reads one partition's page), so "
+        "list operations are judged on the handler's own time, outside its AWS calls; the authorizer "
+        "and gets on the whole handler. Both figures are shown for every operation. A large-table list "
+        "call runs right after moto has walked 100,000 items (its own, and the call before it), which by "
+        "itself slows the code around it (cold caches: measured, the small table's calls slow down just "
+        "as much after the same walk); so every small-table list call comes right after an untimed moto "
+        "Query that walks the large table, and is also shown without it.",
+    )
+    heading(section.title)
+    from local_runtime.resources import Stack
+
+    tables: dict[str, Table] = {}
+    for label in SIZES:
+        stack = Stack(world.template, {"Stage": label, **LOCAL_PARAMETERS})
+        stack.create_resources(world.session)
+        tables[label] = Table(label, stack.resolve({"Ref": "Table"}))
+    started = time.monotonic()
+    # The measured tenant first, through the service: moto copies every table for each
+    # transaction, so they are cheap only while the tables are small.
+    for table in tables.values():
+        _use(world, table)
+        for index in range(KEYS):
+            key_id, key = world.create_key(TENANT, f"scale-{index}")
+            if index == 0:
+                table.key_id, table.key = key_id, key
+        for index in range(WEBHOOKS):
+            hook = world.create_webhook(TENANT, "https://hooks.example.com/scale", name=f"scale-{index}")
+            if index == 0:
+                table.webhook_id = hook["id"]
+        world.authorize(table.key)  # its last use is recorded: measured calls make no write
+    templates = _templates(world, tables["small"])
+    for table in tables.values():
+        table.items = _fill(world, table, SIZES[table.label], templates)
+    say(f"  tables filled: {tables['small'].items:,} and {tables['large'].items:,} items in {time.monotonic() - started:.0f} s")
+    # The collector would otherwise walk moto's 100,000 items at whatever moment it runs: the
+    # tables' objects are frozen out of it, and it stays off while calls are timed.
+    gc.collect()
+    gc.freeze()
+
+    cases = [
+        Case("authorizer (the key's GetItem)", "AuthorizerFunction", lambda t: world.authorizer_event(t.key), False),
+        Case("GET /api-keys/{id}", "GetApiKeyFunction", lambda t: _event(world, "GET", f"/api-keys/{t.key_id}"), False),
+        Case("GET /webhooks/{id}", "GetWebhookFunction", lambda t: _event(world, "GET", f"/webhooks/{t.webhook_id}"), False),
+        Case(
+            "GET /api-keys (a page of 20)",
+            "ListApiKeysFunction",
+            lambda t: _event(world, "GET", "/api-keys", query="limit=20"),
+            True,
+        ),
+        Case(
+            "GET /webhooks (a page of 20)",
+            "ListWebhooksFunction",
+            lambda t: _event(world, "GET", "/webhooks", query="limit=20"),
+            True,
+        ),
+    ]
+    table_out = section.table(
+        [
+            "operation",
+            "100 items: handler (min–max)",
+            "100,000 items: handler (min–max)",
+            "ratio, handler",
+            "own time 100 → 100,000",
+            "ratio, own time",
+            "own time at 100 items without moto's walk first",
+            "judged on",
+            "target",
+            "",
+            "DynamoDB work per call (both tables)",
+        ]
+    )
+    met = 0
+    report.data["scaling"] = {}
+    for case in cases:
+        result = _measure(world, tables, case)
+        report.data["scaling"][case.name] = {**result, "judged_on_own_work": case.judged_on_own_work}
+        judged = result["own_ratio"] if case.judged_on_own_work else result["ratio"]
+        met += TARGET.met(judged)
+        row(
+            case.name,
+            f"{ms(result['small'].median)} → {ms(result['large'].median)}  ratio {times(result['ratio'])}  own {times(result['own_ratio'])}",
+            TARGET,
+            judged,
+        )
+        table_out.add(
+            case.name,
+            spread(result["small"]),
+            spread(result["large"]),
+            times(result["ratio"]),
+            f"{ms(result['own_small'])} → {ms(result['own_large'])}",
+            times(result["own_ratio"]),
+            ms(result["own_unequalised"]) if result["own_unequalised"] is not None else "—",
+            "own time" if case.judged_on_own_work else "handler",
+            TARGET.text(),
+            f"**{TARGET.verdict(judged)}**",
+            result["work"],
+        )
+        report.bar("Scaling: 100,000 ÷ 100 items", case.name.split(" (")[0], judged, TARGET)
+    report.headline(
+        "Scaling, 100,000 ÷ 100 items (authorizer, gets: handler; lists: own time)",
+        f"{met} of {len(cases)} within target",
+        TARGET.text(),
+        "PASS" if met == len(cases) else "MISS",
+    )
+    _use(world, None)
+    gc.unfreeze()
+
+
+def _use(world: World, table: Table | None) -> None:
+    """Point the functions at ``table`` (None: back to the world's own)."""
+    from integration import wiring
+
+    os.environ["TABLE_NAME"] = table.name if table is not None else world.table
+    wiring.reset()
+
+
+def _event(world: World, method: str, path: str, query: str = "") -> dict[str, Any]:
+    return world.request_event(method, path, tenant=TENANT, query=query)[1]
+
+
+def _templates(world: World, table: Table) -> list[dict[str, Any]]:
+    """The measured tenant's real items, one of each kind: what other tenants' items are cloned from."""
+    client = world.dynamodb
+    items = client.query(
+        TableName=table.name, KeyConditionExpression="PK = :pk", ExpressionAttributeValues={":pk": {"S": f"TENANT#{TENANT}"}}
+    )["Items"]
+    by_kind: dict[str, dict[str, Any]] = {}
+    for item in items:
+        by_kind.setdefault(item.get("entity", {}).get("S", "?"), item)
+    key_item = by_kind["ApiKey"]
+    lookup = client.get_item(
+        TableName=table.name, Key={"PK": {"S": f"APIKEYHASH#{key_item['key_hash']['S']}"}, "SK": {"S": "APIKEYHASH"}}
+    )["Item"]
+    return [
+        by_kind["ApiKey"],
+        lookup,
+        by_kind["Webhook"],
+        by_kind.get("WebhookQuota", by_kind["Webhook"]),
+        by_kind["OutboxEvent"],
+    ]
+
+
+def _clone(template: dict[str, Any], tenant: str, serial: int) -> dict[str, Any]:
+    """``template`` as another tenant's item: every value naming the tenant or the item's ids changed."""
+    item: dict[str, Any] = {}
+    old_tenant = template["tenant_id"]["S"] if "tenant_id" in template else TENANT
+    old_id = template.get("id", template.get("aggregate_id", {"S": ""}))["S"]
+    new_id = f"{old_id[:4]}{serial:022d}" if old_id else ""
+    for name, value in template.items():
+        if "S" in value:
+            text = value["S"].replace(old_tenant, tenant)
+            if old_id:
+                text = text.replace(old_id, new_id)
+            if name == "PK" and text.startswith("APIKEYHASH#"):
+                text = f"APIKEYHASH#{serial:064x}"
+            if name == "key_hash":
+                text = f"{serial:064x}"
+            item[name] = {"S": text}
+        else:
+            item[name] = value
+    return item
+
+
+def _fill(world: World, table: Table, size: int, templates: list[dict[str, Any]]) -> int:
+    """Other tenants' items until the table holds ``size``: 20 a tenant (5 keys with their
+    lookups, 4 webhooks, a quota item, 5 outbox items), in BatchWriteItem calls of 25."""
+    from botocore.config import Config
+
+    client = world.session.client("dynamodb", config=Config(parameter_validation=False))
+    count = client.scan(TableName=table.name, Select="COUNT")["Count"]
+    key, lookup, webhook, quota, outbox = templates
+    shape = [key, lookup] * 5 + [webhook] * 4 + [quota] + [outbox] * 5
+    batch: list[dict[str, Any]] = []
+    serial = 0
+    while count < size:
+        tenant = f"tenant-{serial // len(shape):06d}-{table.label}"
+        template = shape[serial % len(shape)]
+        serial += 1
+        batch.append({"PutRequest": {"Item": _clone(template, tenant, serial if template is not lookup else serial - 1)}})
+        count += 1
+        if len(batch) == 25 or count == size:
+            client.batch_write_item(RequestItems={table.name: batch})
+            batch = []
+    return count
+
+
+def _measure(world: World, tables: dict[str, Table], case: Case) -> dict[str, Any]:
+    """Blocks of calls alternating between the tables. A large-table list call runs right after
+    moto has walked its 100,000 items (inside the call, and in the call before it), and that alone
+    makes the code around it slower (cold caches); so every small-table list call comes right
+    after an untimed moto Query over the large table, or the comparison would measure moto's
+    aftermath, not the table's size. Those small-table calls are also timed without it."""
+    handler = world.handler(case.function)
+    context = LambdaContext(case.function)
+    equalise = case.judged_on_own_work  # and moto's Query on 100,000 items takes a second or so
+    rounds, per_block = ((3, 2) if equalise else (4, 8)) if quick() else ((4, 2) if equalise else (6, 15))
+    times_: dict[str, list[float]] = {"small": [], "large": [], "small, no walk": []}
+    own: dict[str, list[float]] = {"small": [], "large": [], "small, no walk": []}
+    work: dict[str, str] = {}
+    walk = {
+        "TableName": tables["large"].name,
+        "KeyConditionExpression": "PK = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": "TENANT#nobody"}},
+    }
+
+    def timed(table: Table, into: str) -> CallLog:
+        event = case.event(table)
+        gc.disable()
+        try:
+            with world.counter.recording() as log, quiet():
+                started = time.perf_counter()
+                response = handler(event, context)
+                elapsed = time.perf_counter() - started
+        finally:
+            gc.enable()
+        if isinstance(response, dict) and response.get("statusCode", 200) != 200:
+            raise RuntimeError(f"{case.name}: answered {response.get('statusCode')}: {str(response.get('body'))[:200]}")
+        times_[into].append(elapsed)
+        own[into].append(max(0.0, elapsed - log.seconds()))
+        return log
+
+    for index in range(rounds):
+        order = ["small", "large"] if index % 2 == 0 else ["large", "small"]
+        for label in order:
+            table = tables[label]
+            _use(world, table)
+            with quiet():
+                handler(case.event(table), context)  # untimed: new clients after the switch
+            for _ in range(per_block):
+                if equalise and label == "small":
+                    timed(table, "small, no walk")
+                    world.dynamodb.query(**walk)  # a large-table call's previous one walked too
+                log = timed(table, label)
+            work[label] = _work(world, log)
+    small, large = Sample.of(times_["small"]), Sample.of(times_["large"])
+    own_small, own_large = Sample.of(own["small"]).median, Sample.of(own["large"]).median
+    shown = work["small"] if work["small"] == work["large"] else f"100: {work['small']}; 100,000: {work['large']}"
+    return {
+        "small": small,
+        "large": large,
+        "ratio": ratio(large.median, small.median),
+        "own_small": own_small,
+        "own_large": own_large,
+        "own_ratio": ratio(own_large, own_small),
+        "own_unequalised": Sample.of(own["small, no walk"]).median if own["small, no walk"] else None,
+        "work": shown,
+    }
+
+
+def _work(world: World, log: CallLog) -> str:
+    """What DynamoDB does for the handler's reads: the items the same requests read (replayed)."""
+    parts = []
+    for call in log.calls:
+        if call.operation not in ("GetItem", "Query"):
+            continue
+        params = dict(call.params)
+        response = world.dynamodb.get_item(**params) if call.operation == "GetItem" else world.dynamodb.query(**params)
+        scanned = response.get("ScannedCount", 1 if "Item" in response else 0)
+        parts.append(f"{call.operation}: {scanned} item(s) read")
+    return "; ".join(parts) or "none"
