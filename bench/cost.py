@@ -273,9 +273,9 @@ def run(report: Report) -> None:
             f"Where a read's {money(bills[read].total)} a million goes: "
             + ", ".join(f"{name} {value / bills[read].total:.0%}" for name, value in shares if value)
             + ". Per-request charges dominate; the code's speed hardly shows. CloudWatch Logs and X-Ray are the "
-            "items the service itself decides: every request logs the authorizer's `authenticated` line and each "
-            "function's EMF metrics (measured bytes per invocation in the warm section's runs), and both functions "
-            "are traced."
+            "items the service itself decides: every request logs at least the authorizer's `authenticated` line, "
+            "plus whatever the function logs and its EMF metrics (the bytes each invocation wrote were counted in the "
+            "warm section's runs), and both functions are traced."
         )
 
     per_delivery, durations = delivery(report)
