@@ -18,14 +18,13 @@ from integration.domain.deliveries import AttemptTrigger, Delivery, DeliveryAtte
 from integration.domain.errors import ConflictError
 from integration.domain.pagination import Page
 from integration.infrastructure.table import (
-    GSI1,
     TTL_ATTRIBUTE,
     epoch_seconds,
     from_item,
     get_item,
     iso,
     parse_iso,
-    query_page,
+    query_listing,
     tenant_pk,
     to_item,
 )
@@ -240,33 +239,15 @@ class DynamoDBDeliveryLog:
         return None if item is None else _to_delivery(item)
 
     def list(self, tenant_id: str, webhook_id: str, *, status: DeliveryStatus | None, limit: int, cursor: str | None) -> Page[Delivery]:
-        if status is None:
-            query = {
-                "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
-                "ExpressionAttributeValues": to_item({":pk": _partition(tenant_id, webhook_id), ":prefix": MESSAGE_SK_PREFIX}),
-                "ConsistentRead": True,
-            }
-        else:
-            query = {
-                "IndexName": GSI1,
-                "KeyConditionExpression": "GSI1PK = :pk",
-                "ExpressionAttributeValues": to_item({":pk": _status_partition(tenant_id, webhook_id, status)}),
-            }
-
-        def start_key(sort_key: str) -> dict[str, str]:
-            key = {"PK": _partition(tenant_id, webhook_id), "SK": sort_key}
-            if status is not None:
-                key |= {"GSI1PK": _status_partition(tenant_id, webhook_id, status), "GSI1SK": sort_key}
-            return key
-
-        return query_page(
+        return query_listing(
             self._client,
-            {"TableName": self._table, **query},
+            self._table,
             tenant_id=tenant_id,
+            pk=_partition(tenant_id, webhook_id),
+            sort_key_prefix=MESSAGE_SK_PREFIX,
+            status_pk=None if status is None else _status_partition(tenant_id, webhook_id, status),
             limit=limit,
             cursor=cursor,
-            sort_key_prefix=MESSAGE_SK_PREFIX,
-            start_key=start_key,
             convert=_to_delivery,
             listing=f"{webhook_id}:{status.value if status is not None else ''}",
         )

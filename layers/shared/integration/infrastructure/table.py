@@ -136,3 +136,47 @@ def query_page(
     items = items[:limit]
     last_sort_key = items[-1]["SK"]["S"]
     return Page([convert(item) for item in items], encode_cursor(tenant_id, last_sort_key, listing))
+
+
+def query_listing(
+    client: Any,
+    table: str,
+    *,
+    tenant_id: str,
+    pk: str,
+    sort_key_prefix: str,
+    status_pk: str | None,
+    limit: int,
+    cursor: str | None,
+    convert: Callable[[dict[str, Any]], T],
+    listing: str,
+) -> Page[T]:
+    """One page of a listing that is either every item of ``pk`` under ``sort_key_prefix`` (a
+    consistent Query on the table) or, with ``status_pk``, one status partition of the sparse
+    ``GSI1`` whose sort key is the item's own."""
+    if status_pk is None:
+        query = {
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+            "ExpressionAttributeValues": to_item({":pk": pk, ":prefix": sort_key_prefix}),
+            "ConsistentRead": True,
+        }
+    else:
+        query = {"IndexName": GSI1, "KeyConditionExpression": "GSI1PK = :pk", "ExpressionAttributeValues": to_item({":pk": status_pk})}
+
+    def start_key(sort_key: str) -> dict[str, str]:
+        key = {"PK": pk, "SK": sort_key}
+        if status_pk is not None:
+            key |= {"GSI1PK": status_pk, "GSI1SK": sort_key}
+        return key
+
+    return query_page(
+        client,
+        {"TableName": table, **query},
+        tenant_id=tenant_id,
+        limit=limit,
+        cursor=cursor,
+        sort_key_prefix=sort_key_prefix,
+        start_key=start_key,
+        convert=convert,
+        listing=listing,
+    )

@@ -26,7 +26,7 @@ from integration.infrastructure.table import (
     get_item,
     iso,
     parse_iso,
-    query_page,
+    query_listing,
     tenant_pk,
     to_item,
 )
@@ -157,33 +157,16 @@ class DynamoDBWebhookRepository:
         return None if item is None else _to_webhook(item)
 
     def list(self, tenant_id: str, *, status: WebhookStatus | None, limit: int, cursor: str | None) -> Page[Webhook]:
-        if status is None:  # every live webhook: the table's own range, deleted ones are outside it
-            query = {
-                "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
-                "ExpressionAttributeValues": to_item({":pk": tenant_pk(tenant_id), ":prefix": WEBHOOK_SK_PREFIX}),
-                "ConsistentRead": True,
-            }
-        else:  # one status: the sparse index
-            query = {
-                "IndexName": GSI1,
-                "KeyConditionExpression": "GSI1PK = :pk",
-                "ExpressionAttributeValues": to_item({":pk": _status_partition(tenant_id, status)}),
-            }
-
-        def start_key(sort_key: str) -> dict[str, str]:
-            key = {"PK": tenant_pk(tenant_id), "SK": sort_key}
-            if status is not None:
-                key |= {"GSI1PK": _status_partition(tenant_id, status), "GSI1SK": sort_key}
-            return key
-
-        return query_page(
+        # All statuses: the table's own range (deleted ones are outside it); one: the sparse index.
+        return query_listing(
             self._client,
-            {"TableName": self._table, **query},
+            self._table,
             tenant_id=tenant_id,
+            pk=tenant_pk(tenant_id),
+            sort_key_prefix=WEBHOOK_SK_PREFIX,
+            status_pk=None if status is None else _status_partition(tenant_id, status),
             limit=limit,
             cursor=cursor,
-            sort_key_prefix=WEBHOOK_SK_PREFIX,
-            start_key=start_key,
             convert=_to_webhook,
             listing=status.value if status is not None else "",
         )
