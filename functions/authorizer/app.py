@@ -6,14 +6,13 @@ deployment names an OIDC issuer (``OIDC_ISSUER``), a JWT from that issuer as
 ``credentialId`` (the key's id, or ``oidc:<sub>``) and ``scopes`` (space-separated) to the
 function. Anything else raises ``Unauthorized``, which API Gateway answers with 401. Scopes are
 checked by the function (403), which knows what its route needs.
+
+The event and the answer are plain dicts (payload 2.0; simple responses): Powertools'
+``APIGatewayAuthorizerEventV2``/``APIGatewayAuthorizerResponseV2`` would import every one of its
+event data classes, about 20 ms of each cold start (``make bench``) on the path of every request.
 """
 
 from typing import Any
-
-from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
-    APIGatewayAuthorizerEventV2,
-    APIGatewayAuthorizerResponseV2,
-)
 
 from integration.api.credentials import CredentialKind, PresentedCredential, presented_credential
 from integration.domain.errors import AuthenticationError
@@ -36,9 +35,8 @@ def _authenticate(credential: PresentedCredential) -> Principal:
 @logger.inject_lambda_context(log_event=False)
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    request = APIGatewayAuthorizerEventV2(event)
-    logger.set_correlation_id(request.request_context.request_id)
-    credential = presented_credential(request.headers or {})
+    logger.set_correlation_id(event.get("requestContext", {}).get("requestId"))
+    credential = presented_credential(event.get("headers") or {})
     if credential is None:
         logger.info("refused", reason="no credential")
         raise Exception(UNAUTHORIZED)  # noqa: TRY002 - API Gateway's contract for a 401
@@ -50,11 +48,11 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     logger.info(
         "authenticated", tenant_id=principal.tenant_id, credential_id=principal.credential_id, credential_kind=credential.kind.value
     )
-    return APIGatewayAuthorizerResponseV2(
-        authorize=True,
-        context={
+    return {
+        "isAuthorized": True,
+        "context": {
             "tenantId": principal.tenant_id,
             "credentialId": principal.credential_id,
             "scopes": " ".join(sorted(principal.scopes)),
         },
-    ).asdict()
+    }

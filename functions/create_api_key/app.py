@@ -4,7 +4,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
 
 from integration.api.http import create_app
-from integration.api.schemas import CreateApiKeyRequest, CreatedApiKeyView
+from integration.api.schemas.api_keys import CreateApiKeyRequest, CreatedApiKeyView
 from integration.application.api_keys import CreateApiKeyUseCase
 from integration.domain.clock import utc_now
 from integration.domain.scopes import Scope

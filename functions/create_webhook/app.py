@@ -4,7 +4,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
 
 from integration.api.http import create_app
-from integration.api.schemas import CreatedWebhookView, CreateWebhookRequest
+from integration.api.schemas.webhooks import CreatedWebhookView, CreateWebhookRequest
 from integration.application.webhooks import CreateWebhookUseCase
 from integration.domain.scopes import Scope
 from integration.observability import http_entry_point, metrics

@@ -1,7 +1,7 @@
 """GET /api-keys/{id}: one key (never its hash or plaintext)."""
 
 from integration.api.http import create_app
-from integration.api.schemas import ApiKeyView
+from integration.api.schemas.api_keys import ApiKeyView
 from integration.application.api_keys import GetApiKeyUseCase
 from integration.domain.clock import utc_now
 from integration.domain.scopes import Scope

@@ -4,7 +4,7 @@ from aws_lambda_powertools.event_handler import Response
 
 from integration.api.etags import etag
 from integration.api.http import create_app
-from integration.api.schemas import WebhookView
+from integration.api.schemas.webhooks import WebhookView
 from integration.application.webhooks import GetWebhookUseCase
 from integration.domain.scopes import Scope
 from integration.observability import http_entry_point

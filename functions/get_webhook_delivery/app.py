@@ -1,7 +1,7 @@
 """GET /webhooks/{id}/deliveries/{deliveryId}: one message with its payload and every attempt."""
 
 from integration.api.http import create_app
-from integration.api.schemas import DeliveryView
+from integration.api.schemas.deliveries import DeliveryView
 from integration.domain.scopes import Scope
 from integration.observability import http_entry_point
 from integration.wiring import get_delivery

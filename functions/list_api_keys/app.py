@@ -5,7 +5,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from integration.api.http import create_app
-from integration.api.schemas import ApiKeyPageView
+from integration.api.schemas.api_keys import ApiKeyPageView
 from integration.application.api_keys import ListApiKeysUseCase
 from integration.domain.clock import utc_now
 from integration.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE

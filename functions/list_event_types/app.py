@@ -3,7 +3,7 @@
 import os
 
 from integration.api.http import create_app
-from integration.api.schemas import EventTypeCatalogueView
+from integration.api.schemas.event_types import EventTypeCatalogueView
 from integration.observability import http_entry_point
 from integration.wiring import event_type_catalogue
 

@@ -5,7 +5,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from integration.api.http import create_app
-from integration.api.schemas import DeliveryPageView
+from integration.api.schemas.deliveries import DeliveryPageView
 from integration.domain.deliveries import DeliveryStatus
 from integration.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from integration.domain.scopes import Scope

@@ -3,7 +3,7 @@
 from aws_lambda_powertools.event_handler import Response
 
 from integration.api.http import create_app
-from integration.api.schemas import DeliveryView
+from integration.api.schemas.deliveries import DeliveryView
 from integration.domain.scopes import Scope
 from integration.observability import http_entry_point
 from integration.wiring import retry_delivery

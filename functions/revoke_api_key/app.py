@@ -3,7 +3,7 @@
 from aws_lambda_powertools.metrics import MetricUnit
 
 from integration.api.http import create_app
-from integration.api.schemas import ApiKeyView
+from integration.api.schemas.api_keys import ApiKeyView
 from integration.application.api_keys import RevokeApiKeyUseCase
 from integration.domain.clock import utc_now
 from integration.domain.scopes import Scope

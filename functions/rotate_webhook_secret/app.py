@@ -4,7 +4,7 @@ signing beside it for the grace period."""
 from aws_lambda_powertools.event_handler import Response
 
 from integration.api.http import create_app
-from integration.api.schemas import RotatedSecretView
+from integration.api.schemas.webhooks import RotatedSecretView
 from integration.domain.scopes import Scope
 from integration.observability import http_entry_point
 from integration.wiring import rotate_webhook_secret

@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header
 
 from integration.api.etags import etag, parse_if_match
 from integration.api.http import create_app
-from integration.api.schemas import UpdateWebhookRequest, WebhookView
+from integration.api.schemas.webhooks import UpdateWebhookRequest, WebhookView
 from integration.application.webhooks import UpdateWebhookUseCase
 from integration.domain.scopes import Scope
 from integration.observability import http_entry_point

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from integration.api.problems import PROBLEM_CONTENT_TYPE, field_errors, problem_body, problem_json
-from integration.api.schemas import CreateApiKeyRequest
+from integration.api.schemas.api_keys import CreateApiKeyRequest
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,9 @@ from aws_lambda_powertools.logging import correlation_paths
 warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 logger = Logger()
-tracer = Tracer()
+# Patch only what the functions use: botocore (AWS calls) and http.client (webhook requests).
+# patch_all() would also import and patch sqlite3 and look for a dozen other libraries.
+tracer = Tracer(patch_modules=("botocore", "httplib"))
 metrics = Metrics()
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]

@@ -20,34 +20,33 @@ import os
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from integration.application.authentication import AuthenticateApiKeyUseCase, AuthenticateJwtUseCase
-from integration.application.deliveries import (
-    DeliverMessageUseCase,
-    DeliverySettings,
-    FanOutEventUseCase,
-    GetDeliveryUseCase,
-    ListDeliveriesUseCase,
-    RetryDeliveryUseCase,
-    SendTestMessageUseCase,
-)
-from integration.application.outbox_relay import RelayOutboxEventsUseCase
-from integration.application.webhooks import RotateWebhookSecretUseCase
-from integration.domain.event_types import EventTypeCatalogue, parse_platform_event_types
-from integration.domain.retry_schedule import DEFAULT_RETRY_SCHEDULE, parse_retry_schedule
-from integration.domain.signing import USER_AGENT
-from integration.domain.url_policy import UrlPolicy
-from integration.domain.webhooks import DEFAULT_MAX_WEBHOOKS_PER_TENANT, WebhookRules
-from integration.infrastructure.api_key_repository import DynamoDBApiKeyRepository
 from integration.infrastructure.aws import dynamodb_client, events_client, sqs_client
-from integration.infrastructure.delivery_log import DynamoDBDeliveryLog
-from integration.infrastructure.delivery_queue import SqsDeliveryQueue
-from integration.infrastructure.webhook_repository import DynamoDBWebhookRepository
 
+# Each factory imports what it builds: a function loads the use cases and adapters it uses, not
+# the whole service's (``make bench``, cold start). boto3 itself is imported with
+# ``integration.infrastructure.aws``, during INIT, since every function needs it.
 if TYPE_CHECKING:
+    from integration.application.authentication import AuthenticateApiKeyUseCase, AuthenticateJwtUseCase
+    from integration.application.deliveries import (
+        DeliverMessageUseCase,
+        FanOutEventUseCase,
+        GetDeliveryUseCase,
+        ListDeliveriesUseCase,
+        RetryDeliveryUseCase,
+        SendTestMessageUseCase,
+    )
+    from integration.application.outbox_relay import RelayOutboxEventsUseCase
+    from integration.application.webhooks import RotateWebhookSecretUseCase
+    from integration.domain.event_types import EventTypeCatalogue
+    from integration.domain.webhooks import WebhookRules
+    from integration.infrastructure.api_key_repository import DynamoDBApiKeyRepository
+    from integration.infrastructure.delivery_log import DynamoDBDeliveryLog
+    from integration.infrastructure.delivery_queue import SqsDeliveryQueue
     from integration.infrastructure.eventbridge import EventBridgePublisher
     from integration.infrastructure.idempotency_store import TableIdempotencyStore
     from integration.infrastructure.oidc import JwtVerifier, OidcSettings
     from integration.infrastructure.webhook_http import WebhookHttpClient
+    from integration.infrastructure.webhook_repository import DynamoDBWebhookRepository
 
 
 def table_name() -> str:
@@ -63,21 +62,30 @@ def _flag(name: str) -> bool:
 
 @functools.cache
 def api_key_repository() -> DynamoDBApiKeyRepository:
+    from integration.infrastructure.api_key_repository import DynamoDBApiKeyRepository
+
     return DynamoDBApiKeyRepository(dynamodb_client(), table_name())
 
 
 @functools.cache
 def webhook_repository() -> DynamoDBWebhookRepository:
+    from integration.infrastructure.webhook_repository import DynamoDBWebhookRepository
+
     return DynamoDBWebhookRepository(dynamodb_client(), table_name())
 
 
 @functools.cache
 def event_type_catalogue() -> EventTypeCatalogue:
+    from integration.domain.event_types import EventTypeCatalogue, parse_platform_event_types
+
     return EventTypeCatalogue(parse_platform_event_types(os.environ.get("PLATFORM_EVENT_TYPES", "")))
 
 
 @functools.cache
 def webhook_rules() -> WebhookRules:
+    from integration.domain.url_policy import UrlPolicy
+    from integration.domain.webhooks import DEFAULT_MAX_WEBHOOKS_PER_TENANT, WebhookRules
+
     return WebhookRules(
         url_policy=UrlPolicy(allow_http=_flag("WEBHOOK_ALLOW_HTTP"), allow_loopback=_flag("WEBHOOK_ALLOW_LOOPBACK")),
         catalogue=event_type_catalogue(),
@@ -97,6 +105,8 @@ def event_publisher() -> EventBridgePublisher:
 
 
 def relay_outbox_events() -> RelayOutboxEventsUseCase:
+    from integration.application.outbox_relay import RelayOutboxEventsUseCase
+
     return RelayOutboxEventsUseCase(event_publisher())
 
 
@@ -106,16 +116,22 @@ def _seconds(name: str, default: int) -> timedelta:
 
 @functools.cache
 def retry_schedule() -> tuple[int, ...]:
+    from integration.domain.retry_schedule import DEFAULT_RETRY_SCHEDULE, parse_retry_schedule
+
     return parse_retry_schedule(os.environ.get("WEBHOOK_RETRY_SCHEDULE", DEFAULT_RETRY_SCHEDULE))
 
 
 @functools.cache
 def delivery_log() -> DynamoDBDeliveryLog:
+    from integration.infrastructure.delivery_log import DynamoDBDeliveryLog
+
     return DynamoDBDeliveryLog(dynamodb_client(), table_name())
 
 
 @functools.cache
 def delivery_queue() -> SqsDeliveryQueue:
+    from integration.infrastructure.delivery_queue import SqsDeliveryQueue
+
     try:
         queue_url = os.environ["DELIVERY_QUEUE_URL"]
     except KeyError:
@@ -135,10 +151,15 @@ def webhook_sender() -> WebhookHttpClient:
 
 
 def fan_out_event() -> FanOutEventUseCase:
+    from integration.application.deliveries import FanOutEventUseCase
+
     return FanOutEventUseCase(webhook_repository(), delivery_queue(), retry_schedule())
 
 
 def deliver_message() -> DeliverMessageUseCase:
+    from integration.application.deliveries import DeliverMessageUseCase, DeliverySettings
+    from integration.domain.signing import USER_AGENT
+
     settings = DeliverySettings(
         schedule=retry_schedule(),
         disable_after=_seconds("DISABLE_FAILING_WEBHOOKS_AFTER_SECONDS", 5 * 24 * 3600),
@@ -149,26 +170,38 @@ def deliver_message() -> DeliverMessageUseCase:
 
 
 def list_deliveries() -> ListDeliveriesUseCase:
+    from integration.application.deliveries import ListDeliveriesUseCase
+
     return ListDeliveriesUseCase(webhook_repository(), delivery_log())
 
 
 def get_delivery() -> GetDeliveryUseCase:
+    from integration.application.deliveries import GetDeliveryUseCase
+
     return GetDeliveryUseCase(delivery_log())
 
 
 def retry_delivery() -> RetryDeliveryUseCase:
+    from integration.application.deliveries import RetryDeliveryUseCase
+
     return RetryDeliveryUseCase(webhook_repository(), delivery_log(), delivery_queue())
 
 
 def send_test_message() -> SendTestMessageUseCase:
+    from integration.application.deliveries import SendTestMessageUseCase
+
     return SendTestMessageUseCase(webhook_repository(), delivery_log(), delivery_queue(), delivery_log_retention())
 
 
 def rotate_webhook_secret() -> RotateWebhookSecretUseCase:
+    from integration.application.webhooks import RotateWebhookSecretUseCase
+
     return RotateWebhookSecretUseCase(webhook_repository(), _seconds("WEBHOOK_SECRET_GRACE_PERIOD_SECONDS", 24 * 3600))
 
 
 def authenticate_api_key() -> AuthenticateApiKeyUseCase:
+    from integration.application.authentication import AuthenticateApiKeyUseCase
+
     return AuthenticateApiKeyUseCase(api_key_repository())
 
 
@@ -209,6 +242,8 @@ def authenticate_jwt() -> AuthenticateJwtUseCase | None:
     settings = oidc_settings()
     if settings is None:
         return None
+    from integration.application.authentication import AuthenticateJwtUseCase
+
     return AuthenticateJwtUseCase(_jwt_verifier(settings), tenant_claim=settings.tenant_claim, scope_prefix=settings.scope_prefix)
 
 

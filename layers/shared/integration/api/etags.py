@@ -11,7 +11,9 @@ import re
 
 from integration.domain.webhooks import VersionPrecondition
 
-_ETAGC = r"[\x21\x23-\x7e\x80-\U0010ffff]"  # etagc: visible characters but DQUOTE, and obs-text
+# etagc: %x21 / %x23-7E / obs-text, here any non-ASCII character. Written as the complement
+# (not controls, space, DQUOTE or DEL): a class spanning to U+10FFFF costs ~8 ms to compile.
+_ETAGC = r"[^\x00-\x20\x22\x7f]"
 _ENTITY_TAG = rf'(?:W/)?"{_ETAGC}*"'
 _OWS = r"[ \t]*"
 # #entity-tag: a comma-separated list, empty elements allowed (RFC 9110 section 5.6.1).

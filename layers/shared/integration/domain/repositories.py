@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from integration.domain.api_keys import ApiKey
-from integration.domain.deliveries import Delivery, DeliveryAttempt, DeliveryStatus, WebhookMessage
-from integration.domain.events import DomainEvent, RecordedEvent
-from integration.domain.pagination import Page
-from integration.domain.webhooks import Webhook, WebhookStatus
+if TYPE_CHECKING:  # annotations only: a function imports the entities it uses, not all of them
+    from collections.abc import Sequence
+    from datetime import datetime
+
+    from integration.domain.api_keys import ApiKey
+    from integration.domain.deliveries import Delivery, DeliveryAttempt, DeliveryStatus, WebhookMessage
+    from integration.domain.events import DomainEvent, RecordedEvent
+    from integration.domain.pagination import Page
+    from integration.domain.webhooks import Webhook, WebhookStatus
 
 
 class ApiKeyRepository(Protocol):

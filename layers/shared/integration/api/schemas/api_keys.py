@@ -1,0 +1,71 @@
+"""API key bodies: create request, key views and pages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, Field, field_validator
+
+from integration.api.schemas.request import Request
+from integration.domain.api_keys import MAX_NAME_LENGTH, ApiKey, ApiKeyStatus, IssuedApiKey
+from integration.domain.pagination import Page
+from integration.domain.scopes import Scope
+
+
+class CreateApiKeyRequest(Request):
+    name: str = Field(min_length=1, max_length=MAX_NAME_LENGTH, description="A label to recognise the key by.")
+    scopes: list[Scope] = Field(min_length=1, max_length=len(Scope), description="What the key may do.")
+    expires_at: AwareDatetime | None = Field(default=None, description="When the key stops working (ISO 8601, future).")
+
+    @field_validator("expires_at", mode="before")
+    @classmethod
+    def _iso_8601_only(cls, value: Any) -> Any:
+        if value is not None and not isinstance(value, str):
+            raise ValueError("must be an ISO 8601 date-time string, e.g. 2030-01-01T00:00:00Z")
+        return value
+
+
+class ApiKeyView(BaseModel):
+    id: str
+    name: str
+    scopes: list[str]
+    prefix: str = Field(description="The key's first characters, to recognise it; never enough to use it.")
+    status: ApiKeyStatus
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None = Field(
+        description="When the key was last used, accurate to a minute (a use within a minute of the recorded one is not recorded); null until first used."
+    )
+
+    @classmethod
+    def of(cls, key: ApiKey, now: datetime) -> ApiKeyView:
+        return cls(
+            id=key.id,
+            name=key.name,
+            scopes=list(key.scopes),
+            prefix=key.prefix,
+            status=key.status(now),
+            created_at=key.created_at,
+            expires_at=key.expires_at,
+            revoked_at=key.revoked_at,
+            last_used_at=key.last_used_at,
+        )
+
+
+class CreatedApiKeyView(ApiKeyView):
+    key: str = Field(description="The plaintext key. Shown in this response only: store it now.")
+
+    @classmethod
+    def of_issued(cls, issued: IssuedApiKey, now: datetime) -> CreatedApiKeyView:
+        return cls(**ApiKeyView.of(issued.api_key, now).model_dump(), key=issued.plaintext)
+
+
+class ApiKeyPageView(BaseModel):
+    items: list[ApiKeyView]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+
+    @classmethod
+    def of(cls, page: Page[ApiKey], now: datetime) -> ApiKeyPageView:
+        return cls(items=[ApiKeyView.of(key, now) for key in page.items], next_cursor=page.next_cursor)
