@@ -10,6 +10,7 @@ checked by the function (403), which knows what its route needs.
 The event and the answer are plain dicts (payload 2.0; simple responses): Powertools'
 ``APIGatewayAuthorizerEventV2``/``APIGatewayAuthorizerResponseV2`` would import every one of its
 event data classes, about 20 ms of each cold start (``make bench``) on the path of every request.
+For the same reason it does not load the X-Ray SDK (see :mod:`integration.tracing`).
 """
 
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 from integration.api.credentials import CredentialKind, PresentedCredential, presented_credential
 from integration.domain.errors import AuthenticationError
 from integration.domain.principal import Principal
-from integration.observability import logger, tracer
+from integration.observability import logger
 from integration.wiring import authenticate_api_key, authenticate_jwt
 
 UNAUTHORIZED = "Unauthorized"  # the exact message API Gateway turns into a 401
@@ -33,7 +34,6 @@ def _authenticate(credential: PresentedCredential) -> Principal:
 
 
 @logger.inject_lambda_context(log_event=False)
-@tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     logger.set_correlation_id(event.get("requestContext", {}).get("requestId"))
     credential = presented_credential(event.get("headers") or {})

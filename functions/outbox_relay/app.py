@@ -14,7 +14,8 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from integration.domain.events import RecordedEvent
 from integration.infrastructure.outbox import recorded_event
 from integration.infrastructure.outbox_relay import OutboxRelayProcessor
-from integration.observability import logger, metrics, tracer
+from integration.observability import logger, metrics
+from integration.tracing import tracer
 from integration.wiring import relay_outbox_events
 
 processor = OutboxRelayProcessor(relay=lambda events: relay_outbox_events().execute(events))

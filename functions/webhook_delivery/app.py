@@ -7,7 +7,8 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from integration.infrastructure.delivery_worker import process_delivery_batch
-from integration.observability import logger, metrics, tracer
+from integration.observability import logger, metrics
+from integration.tracing import tracer
 from integration.wiring import deliver_message, delivery_queue
 
 METRIC_NAMES = {

@@ -10,7 +10,8 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from integration.infrastructure.eventbridge import tenant_event
-from integration.observability import logger, metrics, tracer
+from integration.observability import logger, metrics
+from integration.tracing import tracer
 from integration.wiring import fan_out_event
 
 # A batch whose every event failed is reported item by item too, rather than failing the

@@ -1,4 +1,6 @@
-"""Powertools Logger, Tracer and Metrics, configured once, and the Lambda entry-point decorator.
+"""Powertools Logger and Metrics, configured once, and the API functions' entry-point decorator.
+
+The Tracer lives in :mod:`integration.tracing`: the authorizer logs but does not load the X-Ray SDK.
 
 Service name and metrics namespace come from ``POWERTOOLS_SERVICE_NAME`` and
 ``POWERTOOLS_METRICS_NAMESPACE`` (set in template.yaml's Globals).
@@ -10,16 +12,13 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 
 # A read-only request publishes no business metric; that is expected, not worth a warning.
 warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 logger = Logger()
-# Patch only what the functions use: botocore (AWS calls) and http.client (webhook requests).
-# patch_all() would also import and patch sqlite3 and look for a dozen other libraries.
-tracer = Tracer(patch_modules=("botocore", "httplib"))
 metrics = Metrics()
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -31,6 +30,8 @@ def http_entry_point(resolve: Handler, *, idempotent: bool = False) -> Handler:
 
     The event itself is never logged: it carries the caller's Authorization header.
     """
+    from integration.tracing import tracer  # at the function's import, during INIT
+
     if idempotent:
         from integration.api.idempotency import idempotent as remember_responses
 
