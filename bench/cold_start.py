@@ -28,8 +28,14 @@ every function but ``list_event_types`` makes one on its first invocation: witho
 ratio would charge botocore's first-request costs to our code. The ratio against the floor
 without the GetItem (the issue's literal floor) is shown too.
 
-Runs interleave: for each function, floor and function alternate (ABBA order across rounds);
-the ratio is of the medians.
+A second floor, the stack floor (:mod:`bench.stack_floor`), is the smallest API function the
+fixed stack allows: Powertools Logger, Tracer and Metrics, an ``APIGatewayHttpResolver`` with
+validation, one pydantic model and the same GetItem, run with ``get_webhook``'s sample event.
+An API function's time beyond it is this project's code; the stack floor's own ratio to the
+boto3 floor is what the stack costs before any of it.
+
+Runs interleave: for each function, floor, stack floor and function alternate (the order
+rotates across rounds); the ratio is of the medians.
 """
 
 from __future__ import annotations
@@ -47,7 +53,22 @@ from pathlib import Path
 from typing import Any
 
 from bench import lambda_site
-from bench.common import PROJECT_ROOT, Report, Sample, Section, at_most, heading, ms, ratio, repeat, row, say, spread, times
+from bench.common import (
+    PROJECT_ROOT,
+    Report,
+    Sample,
+    Section,
+    at_most,
+    heading,
+    ms,
+    ratio,
+    repeat,
+    row,
+    say,
+    signed_ms,
+    spread,
+    times,
+)
 
 TARGET = at_most(1.25)
 TRACE_ID = "Root=1-67a1b2c3-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1"
@@ -115,6 +136,23 @@ class FunctionResult:
     runs: list[Run]  # the layer as shipped
     floor: list[Run]
     other: list[Run]  # the layer the other way: with .pyc if it ships none, without if it ships them
+    stack: list[Run]  # the stack floor (API functions only)
+
+    @property
+    def stack_total(self) -> Sample | None:
+        return Sample.of(run.total_s for run in self.stack) if self.stack else None
+
+    @property
+    def stack_ratio(self) -> float | None:
+        """The stack floor ÷ the boto3 floor: what Powertools and pydantic cost before any of our code."""
+        stack = self.stack_total
+        return None if stack is None else ratio(stack.median, self.floor_total.median)
+
+    @property
+    def beyond_stack_s(self) -> float | None:
+        """This function's time beyond the stack floor: this project's own code."""
+        stack = self.stack_total
+        return None if stack is None else self.total.median - stack.median
 
     @property
     def other_total(self) -> Sample:
@@ -192,6 +230,9 @@ class Sandbox:
         for folder in (PROJECT_ROOT / "functions").iterdir():
             if folder.is_dir():
                 shutil.copytree(folder, self.task / folder.name, ignore=ignore)
+        self.stack_floor = self.task / "bench-stack-floor"
+        self.stack_floor.mkdir()
+        shutil.copy2(PROJECT_ROOT / "bench" / "stack_floor.py", self.stack_floor / "stack_floor.py")
 
     def remove(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
@@ -317,6 +358,19 @@ class ColdStart:
         )
         return env
 
+    def stack_floor_environment(self, stack: Any, get_webhook: Any, *, compiled: bool) -> dict[str, str]:
+        """The stack floor (:mod:`bench.stack_floor`) as ``get_webhook``: its environment, layer and event."""
+        env = self.child_environment(stack, get_webhook, compiled=compiled)
+        layer = self.sandbox.layer_compiled if compiled else self.sandbox.layer
+        env.update(
+            {
+                "BENCH_HANDLER": "stack_floor.lambda_handler",
+                "PYTHONPATH": os.pathsep.join([str(self.sandbox.stack_floor), str(layer), str(self.sandbox.runtime)]),
+                "LAMBDA_TASK_ROOT": str(self.sandbox.stack_floor),
+            }
+        )
+        return env
+
     def run(self, env: dict[str, str]) -> Run:
         self.sandbox.out.unlink(missing_ok=True)
         cwd = env["LAMBDA_TASK_ROOT"]
@@ -427,27 +481,40 @@ def run(report: Report) -> None:
         cold.start_moto()
         template, stack = cold.create_resources()
         functions = template.functions()
-        api_functions = {route.function for route in template.routes()} | {template.authorizer_function()}
+        route_functions = {route.function for route in template.routes()}
+        api_functions = route_functions | {template.authorizer_function()}
         order = sorted(functions, key=lambda name: (name not in api_functions, name))
         say(f"  moto server on {cold.endpoint}; {len(order)} functions × {rounds} rounds, each beside a floor run")
         # One untimed pass: the page cache holds every file before anything is measured.
         cold.run(cold.child_environment(stack, None))
         cold.run(cold.child_environment(stack, functions[order[0]]))
         results: list[FunctionResult] = []
+        get_webhook = next(function for function in functions.values() if function.code_uri.name == "get_webhook")
         for logical_id in order:
             function = functions[logical_id]
-            runs: dict[str, list[Run]] = {"floor": [], "shipped": [], "other": []}
-            kinds = [("floor", None, False), ("shipped", function, ships_pyc), ("other", function, not ships_pyc)]
+            api = logical_id in api_functions
+            runs: dict[str, list[Run]] = {"floor": [], "shipped": [], "other": [], "stack": []}
+            environments = {
+                "floor": lambda: cold.child_environment(stack, None),
+                "shipped": lambda: cold.child_environment(stack, function, compiled=ships_pyc),
+                "other": lambda: cold.child_environment(stack, function, compiled=not ships_pyc),
+                "stack": lambda: cold.stack_floor_environment(stack, get_webhook, compiled=ships_pyc),
+            }
+            # The stack floor is a route function: the authorizer has no event handler or pydantic.
+            kinds = list(environments) if logical_id in route_functions else ["floor", "shipped", "other"]
             for index in range(rounds):
-                for kind, which, compiled in kinds[index % 3 :] + kinds[: index % 3]:  # rotate the order each round
-                    runs[kind].append(cold.run(cold.child_environment(stack, which, compiled=compiled)))
+                for kind in kinds[index % len(kinds) :] + kinds[: index % len(kinds)]:  # rotate the order each round
+                    runs[kind].append(cold.run(environments[kind]()))
+            if runs["stack"] and runs["stack"][0].outcome != "200":  # it must take its route, GetItem and all
+                raise RuntimeError(f"the stack floor answered {runs['stack'][0].outcome}, not 200: check bench/stack_floor.py")
             result = FunctionResult(
-                logical_id, function.code_uri.name, logical_id in api_functions, runs["shipped"], runs["floor"], runs["other"]
+                logical_id, function.code_uri.name, api, runs["shipped"], runs["floor"], runs["other"], runs["stack"]
             )
             results.append(result)
+            beyond = "" if result.stack_total is None else f"  stack floor {ms(result.stack_total.median)} (ours {signed_ms(result.beyond_stack_s)})"
             row(
                 result.folder,
-                f"{spread(result.total)}  floor {ms(result.floor_total.median)}  ratio {times(result.ratio)}",
+                f"{spread(result.total)}  floor {ms(result.floor_total.median)}{beyond}  ratio {times(result.ratio)}",
                 TARGET if result.api else None,
                 result.ratio,
                 extra=f"{'without' if ships_pyc else 'with'} .pyc {times(result.other_ratio)}  [{result.runs[0].outcome}]",
@@ -481,6 +548,9 @@ def write_section(
             "target",
             "",
             "ratio, floor without its GetItem",
+            "stack floor (min–max)",
+            "stack floor ÷ floor",
+            "ours: beyond the stack floor",
             other,
             "ratio, " + ("without .pyc" if ships_pyc else "with .pyc"),
             "max RSS",
@@ -499,6 +569,9 @@ def write_section(
             TARGET.text() if result.api else "none (not an API function)",
             f"**{verdict}**" if verdict else "",
             times(ratio(result.total.median, result.floor_client.median)),
+            "" if result.stack_total is None else spread(result.stack_total),
+            "" if result.stack_ratio is None else times(result.stack_ratio),
+            "" if result.beyond_stack_s is None else f"{signed_ms(result.beyond_stack_s)} ({times(ratio(result.total.median, result.stack_total.median))})",
             spread(result.other_total),
             times(result.other_ratio),
             f"{max(run.rss_mb for run in result.runs):.0f} MB",
@@ -516,6 +589,20 @@ def write_section(
         TARGET.text(),
         "PASS" if met == len(api) else "MISS",
     )
+    stacked = [r for r in api if r.stack_ratio is not None]
+    if stacked:
+        stack_ratios = Sample.of(r.stack_ratio for r in stacked)
+        beyond = Sample.of(r.beyond_stack_s for r in stacked)
+        report.headline(
+            "Stack floor: Powertools (event handler with validation, Logger, Tracer, Metrics) + pydantic + one GetItem, ÷ floor",
+            f"median {times(stack_ratios.median)} ({times(stack_ratios.min)}–{times(stack_ratios.max)}), before any of this "
+            f"project's code; the route functions add {signed_ms(beyond.min)} to {signed_ms(beyond.max)} to it (median "
+            f"{signed_ms(beyond.median)})"
+            + ("; below it: a function whose first request makes no AWS call" if beyond.min < 0 else ""),
+            "none: what the API functions' ≤ 1.25× must fit in",
+            "",
+        )
+        report.data["cold_stack"] = {"ratio": stack_ratios, "beyond": beyond}
     other_met = sum(TARGET.met(r.other_ratio) for r in api)
     difference = Sample.of(abs(r.total.median - r.other_total.median) for r in api)
     report.headline(
@@ -552,6 +639,8 @@ def write_section(
             "other_ratio": r.other_ratio,
             "rss_mb": max(run.rss_mb for run in r.runs),
             "api": r.api,
+            "stack": None if r.stack_total is None else r.stack_total.median,
+            "stack_ratio": r.stack_ratio,
         }
         for r in results
     }

@@ -46,6 +46,11 @@ class Sample:
         return len(self.values)
 
 
+def signed_ms(seconds: float) -> str:
+    """``+12.3 ms`` or ``−4.5 ms``: a difference of times."""
+    return ("+" if seconds >= 0 else "−") + ms(abs(seconds))
+
+
 def ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator else float("inf")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.common import Report, Sample, ms, times
+from bench.common import Report, Sample, ms, signed_ms, times
 
 
 def summarise(report: Report) -> None:
@@ -28,17 +28,29 @@ def _cold(data: dict[str, Any]) -> str | None:
     others = Sample.of(entry["other_ratio"] for entry in api.values())
     difference = Sample.of(abs(entry["total"] - entry["other"]) for entry in api.values())
     floor = Sample.of(entry["floor"] for entry in api.values()).median
-    met = sum(entry["ratio"] <= 1.25 for entry in api.values())
+    within = sorted(name for name, entry in api.items() if entry["ratio"] <= 1.25)
     text = (
-        f"**Cold start is the figure furthest from its target.** The API functions take "
+        f"**Cold start misses its target, and the fixed stack alone misses it.** The API functions take "
         f"{ms(min(e['total'] for e in api.values()))}–{ms(max(e['total'] for e in api.values()))} to import and answer their "
-        f"first call against the floor's {ms(floor)}: {times(ratios.min)}–{times(ratios.max)}, {met} of {len(api)} within 1.25×. "
+        f"first call against the floor's {ms(floor)}: {times(ratios.min)}–{times(ratios.max)}, {len(within)} of {len(api)} "
+        f"within 1.25×" + (f" ({', '.join(f'`{name}`' for name in within)})" if within else "") + ". "
     )
+    stack = data.get("cold_stack")
+    if stack:
+        text += (
+            f"The stack floor, an API function with nothing of ours (Powertools' event handler with validation, Logger, "
+            f"Tracer and Metrics, one pydantic model, the same GetItem), is already {times(stack['ratio'].median)} the floor "
+            f"({times(stack['ratio'].min)}–{times(stack['ratio'].max)}); the route functions add "
+            f"{signed_ms(stack['beyond'].median)} to it (median; {signed_ms(stack['beyond'].min)} to "
+            f"{signed_ms(stack['beyond'].max)}). So no function "
+            "built on that stack can reach 1.25× by cutting this project's code: the remaining cost is the design's choice of "
+            "Powertools' event handler and pydantic validation (see the next point). "
+        )
     if ships_pyc:
         text += (
-            f"That is with the layer's `.pyc`, which `layers/shared/Makefile` now compiles with a Python 3.13 when the build "
-            f"machine has one: without them (/opt is read-only, so Lambda compiles the layer from source at every cold start) "
-            f"it costs {ms(difference.median)} more and {times(others.min)}–{times(others.max)} the floor."
+            f"All of this is with the layer's `.pyc`, which `layers/shared/Makefile` compiles with a Python 3.13 when the "
+            f"build machine has one: without them (/opt is read-only, so Lambda compiles the layer from source at every cold "
+            f"start) it costs {ms(difference.median)} more and {times(others.min)}–{times(others.max)} the floor."
         )
     else:
         text += (
@@ -46,80 +58,26 @@ def _cold(data: dict[str, Any]) -> str | None:
             f"cold start compiles pydantic, Powertools and the `integration` package from source. Shipping them would save "
             f"{ms(difference.median)} a cold start (median) and bring the ratio to {times(others.min)}–{times(others.max)}."
         )
-    imports = data.get("importtime")
-    if imports:
-        named = imports["packages"][:6]
-        text += (
-            f" What remains is imports the floor does not make: {ms(imports['beyond'])} of `{imports['function']}`'s "
-            f"{ms(imports['total'])} with `.pyc`, chiefly "
-            + ", ".join(f"`{name}` {ms(seconds)}" for name, seconds in named)
-            + " (self times summed by package)."
-        )
     return text
-
-
-def _subtree(entries: list[Any], module: str) -> list[Any]:
-    """The module and everything its import imported first (importtime lists a module after
-    its children, which are deeper)."""
-    for position, entry in enumerate(entries):
-        if entry.module == module:
-            found = [entry]
-            for earlier in reversed(entries[:position]):
-                if earlier.depth <= entry.depth:
-                    break
-                found.append(earlier)
-            return found
-    return []
 
 
 def _levers(data: dict[str, Any]) -> str | None:
     imports = data.get("importtime")
     if not imports:
         return None
-    entries, floor = imports["entries"], imports.get("floor", set())
-
-    def beyond(module: str) -> float:
-        return sum(entry.self_s for entry in _subtree(entries, module) if entry.module not in floor)
-
-    self_time = {entry.module: entry.self_s for entry in entries}
-    parts = []
-    if "integration.api.schemas" in self_time:
-        parts.append(
-            f"`integration.api.schemas` builds every endpoint's pydantic models in every function "
-            f"({ms(self_time['integration.api.schemas'])} of its own import time): one module per resource would let each "
-            "function build only its own models"
-        )
-    if "integration.wiring" in self_time:
-        parts.append(
-            f"`integration.wiring` imports every use case and repository of the service ({ms(beyond('integration.wiring'))} "
-            "of modules the floor does not load): importing them inside the factories that use them, as it already does for "
-            "EventBridge, OIDC and the HTTP client, spares each function the ones it never calls, without moving anything "
-            "to its first request"
-        )
-    if "aws_xray_sdk.core" in self_time:
-        sqlite = next((entry.cumulative_s for entry in entries if entry.module == "aws_xray_sdk.ext.sqlite3.patch"), None)
-        parts.append(
-            f"Powertools' Tracer loads the X-Ray SDK ({ms(beyond('aws_xray_sdk.core'))} of modules the floor does not load) and "
-            "patches every library it knows"
-            + (f" (sqlite3 alone: {ms(sqlite)})" if sqlite else "")
-            + ': `Tracer(patch_modules=["botocore"])` patches only what is used; Lambda\'s own active tracing needs no SDK at all'
-        )
-    if "aws_lambda_powertools.event_handler" in self_time:
-        parts.append(
-            f"`aws_lambda_powertools.event_handler` imports every resolver it has (AppSync, Bedrock, ...: "
-            f"{ms(beyond('aws_lambda_powertools.event_handler'))} of modules the floor does not load, pydantic included), "
-            "which only Powertools can change"
-        )
-    if not parts:
-        return None
+    named = imports["packages"][:6]
     return (
-        "**Where else cold start goes** (`"
-        + imports["function"]
-        + "`, layer with `.pyc`): "
-        + "; ".join(parts)
-        + ". The DynamoDB client is made on the first request (`integration.infrastructure.aws`), as the floor makes it: "
-        "on Lambda, making it at import time instead would run it during INIT, which is not throttled to the function's "
-        "share of a vCPU (256 MB buys the authorizer a seventh of one on its first request)."
+        f"**Where cold start goes now** (`{imports['function']}`, layer with `.pyc`): {ms(imports['beyond'])} of its "
+        f"{ms(imports['total'])} of imports are modules the floor does not load, chiefly "
+        + ", ".join(f"`{name}` {ms(seconds)}" for name, seconds in named)
+        + " (self times summed by package). Already cut: each function builds only its own resource's pydantic models "
+        "(`integration/api/schemas/`), `integration.wiring` imports only what a factory builds, the Tracer patches only "
+        "botocore and http.client, wrapt is pinned below 2 (which imports asyncio and importlib.metadata), the ETag "
+        "pattern no longer compiles a class to U+10FFFF, and the authorizer answers with plain dicts and loads no X-Ray "
+        "SDK. What remains is not ours: `aws_lambda_powertools.event_handler` imports every resolver it has (AppSync "
+        "brings asyncio), and pydantic builds its core at import. Left as decisions for the design's owner: "
+        "Lambda SnapStart for Python (INIT restored from a snapshot; priced per restore), or routing without Powertools' "
+        "event handler. The DynamoDB client is made on the first request, as the floor makes it."
     )
 
 

@@ -23,8 +23,7 @@ from typing import TYPE_CHECKING
 from integration.infrastructure.aws import dynamodb_client, events_client, sqs_client
 
 # Each factory imports what it builds: a function loads the use cases and adapters it uses, not
-# the whole service's (``make bench``, cold start). boto3 itself is imported with
-# ``integration.infrastructure.aws``, during INIT, since every function needs it.
+# the whole service's (``make bench``, cold start).
 if TYPE_CHECKING:
     from integration.application.authentication import AuthenticateApiKeyUseCase, AuthenticateJwtUseCase
     from integration.application.deliveries import (
