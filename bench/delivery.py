@@ -37,11 +37,7 @@ from bench.world import quiet
 
 TARGET = at_least(0.7)
 WEBHOOKS = 10  # one fan-out event gives one message per webhook: a batch
-# socketserver's listen backlog is 5: ten connections at once (a batch's threads) overflow it now
-# and then, and a dropped SYN is retried after a second. A real receiver's backlog is larger.
 RECEIVER = """
-import socketserver
-socketserver.TCPServer.request_queue_size = 128
 from tests.webhook_receiver import Receiver
 receiver = Receiver()
 print(receiver.url, flush=True)

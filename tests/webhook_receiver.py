@@ -15,6 +15,13 @@ from typing import Any
 from standardwebhooks.webhooks import Webhook as StandardWebhook
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver listens with a backlog of 5: a delivery batch's ten simultaneous connections
+    # overflow it now and then, and a dropped SYN is retried a second later. Receivers in
+    # production listen with far larger backlogs.
+    request_queue_size = 128
+
+
 @dataclass(frozen=True)
 class ReceivedRequest:
     path: str
@@ -56,7 +63,7 @@ class Receiver:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}/hooks"
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[ReceivedRequest]:
