@@ -10,7 +10,7 @@ checked by the function (403), which knows what its route needs.
 The event and the answer are plain dicts (payload 2.0; simple responses): Powertools'
 ``APIGatewayAuthorizerEventV2``/``APIGatewayAuthorizerResponseV2`` would import every one of its
 event data classes, about 20 ms of each cold start (``make bench``) on the path of every request.
-For the same reason it does not load the X-Ray SDK (see :mod:`integration.tracing`).
+For the same reason the authorizer does not load the X-Ray SDK (see :mod:`integration.tracing`).
 """
 
 from typing import Any
