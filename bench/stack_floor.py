@@ -24,7 +24,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel
 
 logger = Logger()
-tracer = Tracer(patch_modules=("botocore", "httplib"))
+tracer = Tracer(patch_modules=("botocore",))
 metrics = Metrics()
 app = APIGatewayHttpResolver(enable_validation=True, strip_prefixes=["/api/v1/integration"])
 

@@ -8,8 +8,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from integration.infrastructure.delivery_worker import process_delivery_batch
 from integration.observability import logger, metrics
-from integration.tracing import tracer
+from integration.tracing import trace_webhook_requests, tracer
 from integration.wiring import deliver_message, delivery_queue
+
+trace_webhook_requests()
 
 METRIC_NAMES = {
     "succeeded": "WebhookAttemptsSucceeded",

@@ -9,6 +9,13 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Tracer
 
-# Patch only what the functions use: botocore (AWS calls) and http.client (webhook requests).
-# patch_all() would also import and patch sqlite3 and look for a dozen other libraries.
-tracer = Tracer(patch_modules=("botocore", "httplib"))
+# Patch only what the functions use: botocore, a subsegment per AWS call. patch_all() would also
+# import and patch sqlite3, look for a dozen other libraries, and patch http.client, which gives
+# every AWS call a second, nested subsegment. The delivery function patches http.client itself
+# (:func:`trace_webhook_requests`): its webhook requests are the calls worth seeing.
+tracer = Tracer(patch_modules=("botocore",))
+
+
+def trace_webhook_requests() -> None:
+    """A subsegment per webhook request (http.client): the delivery function's, at its import."""
+    tracer.patch(modules=("httplib",))

@@ -1,0 +1,89 @@
+"""What a function loads at cold start (``make bench`` measures the cost; these keep the cuts).
+
+Each case imports one function's module in a fresh interpreter, with Lambda's environment
+(``LAMBDA_TASK_ROOT`` turns Powertools' Tracer on), and reports what it loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PROBE = """
+import json, sys
+import app
+patched = sorted(sys.modules["aws_xray_sdk.core.patcher"]._PATCHED_MODULES) if "aws_xray_sdk.core.patcher" in sys.modules else None
+print(json.dumps({"modules": sorted(sys.modules), "patched": patched}))
+"""
+
+
+def loaded_by(function: str) -> dict:
+    folder = ROOT / "functions" / function
+    env = {
+        **{name: value for name, value in os.environ.items() if not name.startswith(("AWS_", "POWERTOOLS_"))},
+        "PYTHONPATH": os.pathsep.join([str(folder), str(ROOT / "layers" / "shared")]),
+        "LAMBDA_TASK_ROOT": str(folder),
+        "AWS_LAMBDA_FUNCTION_NAME": function,
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "POWERTOOLS_SERVICE_NAME": "integration",
+        "POWERTOOLS_METRICS_NAMESPACE": "integration",
+        "TABLE_NAME": "integration-test",
+    }
+    done = subprocess.run([sys.executable, "-c", PROBE], env=env, cwd=folder, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_the_authorizer_loads_no_xray_sdk_no_pydantic_and_no_event_handler():
+    loaded = set(loaded_by("authorizer")["modules"])
+    assert "aws_xray_sdk" not in loaded
+    assert "pydantic" not in loaded
+    assert "aws_lambda_powertools.event_handler" not in loaded
+    assert "aws_lambda_powertools.utilities.data_classes" not in loaded
+
+
+@pytest.mark.parametrize(
+    ("function", "own", "others"),
+    [
+        ("get_api_key", "integration.api.schemas.api_keys", ["webhooks", "deliveries", "event_types"]),
+        ("get_webhook", "integration.api.schemas.webhooks", ["api_keys", "deliveries", "event_types"]),
+        ("list_webhook_deliveries", "integration.api.schemas.deliveries", ["api_keys", "event_types"]),
+    ],
+)
+def test_a_route_function_builds_only_its_own_resources_models(function, own, others):
+    loaded = set(loaded_by(function)["modules"])
+    assert own in loaded
+    for other in others:
+        assert f"integration.api.schemas.{other}" not in loaded
+
+
+def test_a_route_function_loads_no_use_case_it_does_not_run():
+    loaded = set(loaded_by("get_api_key")["modules"])
+    assert "integration.application.deliveries" not in loaded
+    assert "integration.application.webhooks" not in loaded
+    assert "integration.infrastructure.webhook_repository" not in loaded
+
+
+def test_list_event_types_makes_no_aws_call_and_never_imports_boto3():
+    assert "boto3" not in set(loaded_by("list_event_types")["modules"])
+
+
+@pytest.mark.parametrize(
+    ("function", "patched"),
+    [
+        ("get_webhook", ["botocore"]),
+        ("webhook_fan_out", ["botocore"]),
+        ("outbox_relay", ["botocore"]),
+        ("webhook_delivery", ["botocore", "httplib"]),
+    ],
+)
+def test_the_tracer_patches_botocore_and_only_the_delivery_function_also_patches_http_client(function, patched):
+    assert loaded_by(function)["patched"] == patched
