@@ -40,8 +40,10 @@ rotates across rounds); the ratio is of the medians.
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
+import platform
 import re
 import shutil
 import statistics
@@ -180,18 +182,73 @@ class FunctionResult:
 
 
 class Sandbox:
-    """The files the children import: the layer's packages copied without .pyc, and again with
-    .pyc, the runtime's packages linked (with their .pyc), and each function's code."""
+    """The files the children import, and the Python that runs them.
 
-    def __init__(self) -> None:
+    With a Python 3.13 on this machine (the one ``layers/shared/Makefile`` compiles the layer's
+    .pyc with), the children run on it, as Lambda's python3.13 runtime would: the layer is the one
+    ``make build-SharedLayer`` builds (for this machine's architecture), the runtime's boto3 is
+    installed for 3.13 and compiled. Otherwise they run on this Python, with .venv's packages: the
+    runtime's linked (with their .pyc), the layer's copied. Either way the layer exists twice,
+    without .pyc and with them.
+    """
+
+    def __init__(self, python313: str | None) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="bench-cold-"))
         self.runtime = self.root / "runtime"
         self.layer = self.root / "layer"
         self.layer_compiled = self.root / "layer-compiled"  # the same, with .pyc
         self.task = self.root / "task"
         self.out = self.root / "out.json"
-        for directory in (self.runtime, self.layer, self.layer_compiled, self.task):
+        for directory in (self.runtime, self.layer, self.task):
             directory.mkdir()
+        self.python, self.why_not_313 = sys.executable, ""
+        if python313:
+            self.why_not_313 = self._lambda_site(python313)
+            if not self.why_not_313:
+                self.python = python313
+        else:
+            self.why_not_313 = "no Python 3.13 on this machine"
+        if self.python == sys.executable:
+            self._venv_site()
+        ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+        for folder in (PROJECT_ROOT / "functions").iterdir():
+            if folder.is_dir():
+                shutil.copytree(folder, self.task / folder.name, ignore=ignore)
+        self.stack_floor = self.task / "bench-stack-floor"
+        self.stack_floor.mkdir()
+        shutil.copy2(PROJECT_ROOT / "bench" / "stack_floor.py", self.stack_floor / "stack_floor.py")
+        self.python_version = subprocess.run(
+            [self.python, "-c", "import platform; print(platform.python_version())"], capture_output=True, text=True, check=False
+        ).stdout.strip()
+
+    def _lambda_site(self, python313: str) -> str:
+        """The layer as built for Lambda's Python (this machine's architecture) and the runtime's
+        boto3 for 3.13; an empty string when both are in place, else why not."""
+        wheels = f"manylinux2014_{platform.machine()}"
+        built = self.root / "built"
+        done = subprocess.run(
+            ["make", "-s", "-C", str(PROJECT_ROOT / "layers" / "shared"), "build-SharedLayer", f"ARTIFACTS_DIR={built}",
+             f"PYTHON={sys.executable}", f"LAMBDA_PLATFORM={wheels}", f"PYTHON313={python313}"],
+            capture_output=True, text=True, timeout=600, check=False,
+        )  # fmt: skip
+        if done.returncode != 0 or not (built / "python").is_dir():
+            return "building the layer for 3.13 failed: " + (done.stderr or done.stdout)[-300:]
+        (built / "python").rename(self.layer_compiled)
+        shutil.copytree(self.layer_compiled, self.layer, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+        done = subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
+             "--target", str(self.runtime), "--platform", wheels, "--implementation", "cp", "--python-version", "3.13",
+             "--only-binary=:all:", f"boto3=={importlib.metadata.version('boto3')}"],
+            capture_output=True, text=True, timeout=600, check=False,
+        )  # fmt: skip
+        if done.returncode != 0:
+            return "installing boto3 for 3.13 failed: " + (done.stderr or done.stdout)[-300:]
+        subprocess.run(
+            [python313, "-m", "compileall", "-q", "-j", "0", str(self.runtime)], capture_output=True, timeout=600, check=False
+        )
+        return ""
+
+    def _venv_site(self) -> None:
         ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
         for distributions, target in (
             (lambda_site.runtime_distributions(), self.runtime),
@@ -211,37 +268,21 @@ class Sandbox:
         shutil.copytree(PROJECT_ROOT / "layers" / "shared" / "integration", self.layer / "integration", ignore=ignore)
         # The same layer with .pyc (compiled by this Python, which runs the children;
         # unchecked-hash, as the layer's build compiles them).
-        shutil.copytree(self.layer, self.layer_compiled, dirs_exist_ok=True, symlinks=True)
+        shutil.copytree(self.layer, self.layer_compiled, symlinks=True)
         subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "compileall",
-                "-q",
-                "-j",
-                "0",
-                "--invalidation-mode",
-                "unchecked-hash",
-                str(self.layer_compiled),
-            ],
+            [sys.executable, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash", str(self.layer_compiled)],
             check=False,
             capture_output=True,
         )
-        for folder in (PROJECT_ROOT / "functions").iterdir():
-            if folder.is_dir():
-                shutil.copytree(folder, self.task / folder.name, ignore=ignore)
-        self.stack_floor = self.task / "bench-stack-floor"
-        self.stack_floor.mkdir()
-        shutil.copy2(PROJECT_ROOT / "bench" / "stack_floor.py", self.stack_floor / "stack_floor.py")
 
     def remove(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
 class ColdStart:
-    def __init__(self, report: Report) -> None:
+    def __init__(self, report: Report, python313: str | None = None) -> None:
         self.report = report
-        self.sandbox = Sandbox()
+        self.sandbox = Sandbox(python313)
         self.moto: Any = None
         self.endpoint = ""
         self.events: dict[str, Path] = {}
@@ -375,7 +416,7 @@ class ColdStart:
         self.sandbox.out.unlink(missing_ok=True)
         cwd = env["LAMBDA_TASK_ROOT"]
         done = subprocess.run(
-            [sys.executable, "-S", "-c", CHILD],
+            [self.sandbox.python, "-S", "-c", CHILD],
             env=env,
             cwd=cwd,
             stdout=subprocess.DEVNULL,
@@ -396,7 +437,7 @@ class ColdStart:
         trees = []
         for _ in range(runs):
             done = subprocess.run(
-                [sys.executable, "-S", "-X", "importtime", "-c", code],
+                [self.sandbox.python, "-S", "-X", "importtime", "-c", code],
                 env=env,
                 cwd=env["LAMBDA_TASK_ROOT"],
                 stdout=subprocess.DEVNULL,
@@ -438,9 +479,9 @@ class ImportEntry:
     imported_by: str
 
 
-def layer_ships_pyc() -> bool:
-    """Whether ``layers/shared/Makefile`` compiles the layer's .pyc on this machine (it needs a
-    Python 3.13; its ``python313`` target names the one it would use)."""
+def python313() -> str | None:
+    """The Python 3.13 ``layers/shared/Makefile`` compiles the layer's .pyc with (its ``python313``
+    target names it), or None: without one the layer ships no .pyc."""
     done = subprocess.run(
         ["make", "-s", "-C", str(PROJECT_ROOT / "layers" / "shared"), "python313"],
         capture_output=True,
@@ -448,7 +489,8 @@ def layer_ships_pyc() -> bool:
         timeout=60,
         check=False,
     )
-    return done.returncode == 0 and "3.13" in done.stdout
+    found = done.stdout.strip()
+    return found if done.returncode == 0 and found else None
 
 
 def function_memory(stack: Any, logical_id: str) -> int:
@@ -469,14 +511,20 @@ def run(report: Report) -> None:
         "Floor: a process that imports boto3, makes one DynamoDB client and makes one GetItem. Function "
         "and floor runs alternate; the ratio is of the medians. Interpreter start-up is left out of both.",
     )
-    ships_pyc = layer_ships_pyc()
+    lambda_python = python313()
+    ships_pyc = lambda_python is not None
     section.intro = section.intro.replace(
         "LAYER", "with `.pyc` compiled for 3.13" if ships_pyc else "without `.pyc` (no Python 3.13 to compile them)"
     )
     heading(section.title)
     say(f"  the layer as built here ships {'.pyc' if ships_pyc else 'no .pyc'}: measured both ways, judged as shipped")
     rounds = repeat(5, 3)
-    cold = ColdStart(report)
+    cold = ColdStart(report, lambda_python)
+    say(
+        f"  children run on Python {cold.sandbox.python_version}"
+        + (f" (not 3.13: {cold.sandbox.why_not_313})" if cold.sandbox.why_not_313 else ", Lambda's, with the layer as built")
+    )
+    report.data["cold_python"] = (cold.sandbox.python_version, cold.sandbox.why_not_313)
     try:
         cold.start_moto()
         template, stack = cold.create_resources()
@@ -625,8 +673,14 @@ def write_section(
         f"{ms(floor.median - floor_client.median)}; max RSS {max(run.rss_mb for r in results for run in r.floor):.0f} MB). "
         "The authorizer's first call makes the key's GetItem (and, at most once a minute, its two `last_used_at` writes: the same key serves every run). "
         "The sample events name items that do not exist, so most first calls answer 404 or drop the message: "
-        "the path still makes the same read. Measured with this machine's Python "
-        f"{sys.version.split()[0]}; Lambda runs 3.13, on arm64."
+        "the path still makes the same read. "
+        + (
+            f"The children ran on Python {report.data['cold_python'][0]}, as Lambda's python3.13 runtime does, with the "
+            f"layer `layers/shared/Makefile` builds (wheels for this machine's {platform.machine()}; Lambda runs arm64)."
+            if not report.data["cold_python"][1]
+            else f"The children ran on this machine's Python {report.data['cold_python'][0]} ({report.data['cold_python'][1]}); "
+            "Lambda runs 3.13, on arm64."
+        )
     )
     report.data["cold_ships_pyc"] = ships_pyc
     report.data["cold"] = {
