@@ -1,7 +1,8 @@
 """What a function loads at cold start (``make bench`` measures the cost; these keep the cuts).
 
 Each case imports one function's module in a fresh interpreter, with Lambda's environment
-(``LAMBDA_TASK_ROOT`` turns Powertools' Tracer on), and reports what it loaded.
+(``LAMBDA_TASK_ROOT`` turns Powertools' Tracer on), and reports what it loaded; then it makes a
+DynamoDB client, as a first request does, and reports what the X-Ray SDK patched.
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ ROOT = Path(__file__).resolve().parents[2]
 PROBE = """
 import json, sys
 import app
+modules = sorted(sys.modules)
+from integration.infrastructure.aws import dynamodb_client
+dynamodb_client()  # what a function's first AWS call does first
 patched = sorted(sys.modules["aws_xray_sdk.core.patcher"]._PATCHED_MODULES) if "aws_xray_sdk.core.patcher" in sys.modules else None
-print(json.dumps({"modules": sorted(sys.modules), "patched": patched}))
+print(json.dumps({"modules": modules, "patched": patched}))
 """
 
 
@@ -72,8 +76,14 @@ def test_a_route_function_loads_no_use_case_it_does_not_run():
     assert "integration.infrastructure.webhook_repository" not in loaded
 
 
-def test_list_event_types_makes_no_aws_call_and_never_imports_boto3():
-    assert "boto3" not in set(loaded_by("list_event_types")["modules"])
+def test_list_event_types_makes_no_aws_call_and_never_imports_boto3_or_botocore_s_client():
+    loaded = set(loaded_by("list_event_types")["modules"])
+    assert "boto3" not in loaded
+    assert "botocore.client" not in loaded  # Powertools imports the bare botocore package, which is cheap
+
+
+def test_the_authorizer_s_first_client_is_not_traced_by_the_sdk():
+    assert loaded_by("authorizer")["patched"] is None
 
 
 @pytest.mark.parametrize(
@@ -86,4 +96,5 @@ def test_list_event_types_makes_no_aws_call_and_never_imports_boto3():
     ],
 )
 def test_the_tracer_patches_botocore_and_only_the_delivery_function_also_patches_http_client(function, patched):
+    """botocore is patched whenever it is imported: at the first client, or before when imported earlier."""
     assert loaded_by(function)["patched"] == patched

@@ -7,13 +7,18 @@ tracing (``Tracing: Active`` in template.yaml) still records its invocations, wi
 
 from __future__ import annotations
 
+import wrapt
 from aws_lambda_powertools import Tracer
 
 # Patch only what the functions use: botocore, a subsegment per AWS call. patch_all() would also
 # import and patch sqlite3, look for a dozen other libraries, and patch http.client, which gives
 # every AWS call a second, nested subsegment. The delivery function patches http.client itself
 # (:func:`trace_webhook_requests`): its webhook requests are the calls worth seeing.
-tracer = Tracer(patch_modules=("botocore",))
+tracer = Tracer(auto_patch=False)
+# botocore is patched once boto3 is imported (with a function's first client, in
+# integration.infrastructure.aws), not before: a function that makes no AWS call, such as
+# list_event_types, never loads botocore at all. wrapt is the X-Ray SDK's own dependency.
+wrapt.register_post_import_hook(lambda _boto3: tracer.patch(modules=("botocore",)), "boto3")
 
 
 def trace_webhook_requests() -> None:
