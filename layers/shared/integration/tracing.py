@@ -1,8 +1,8 @@
 """Powertools Tracer (the X-Ray SDK), for the functions that trace their AWS and HTTP calls.
 
-Every function but the authorizer: it sits in front of every API request, makes one GetItem,
-and the SDK (with wrapt) is about a tenth of its cold start (``make bench``). Lambda's active
-tracing (``Tracing: Active`` in template.yaml) still records its invocations, without the SDK.
+Every function but the authorizer: it sits in front of every API request and makes one GetItem,
+and loading the SDK (with wrapt) cost it about 15 ms of a 230 ms cold start (``make bench``).
+Lambda's active tracing (``Tracing: Active`` in template.yaml) still records its invocations.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from aws_lambda_powertools import Tracer
 tracer = Tracer(auto_patch=False)
 # botocore is patched once boto3 is imported (with a function's first client, in
 # integration.infrastructure.aws), not before: a function that makes no AWS call, such as
-# list_event_types, never loads botocore at all. wrapt is the X-Ray SDK's own dependency.
+# list_event_types, never loads botocore's client. wrapt is the X-Ray SDK's own dependency.
 wrapt.register_post_import_hook(lambda _boto3: tracer.patch(modules=("botocore",)), "boto3")
 
 
