@@ -11,8 +11,10 @@ from integration.domain.repositories import EventPublisher
 class RelayOutboxEventsUseCase:
     """Publish a batch of recorded events in order, keeping the order of each aggregate.
 
-    Events go out in rounds that hold at most one event per aggregate, so that when an event
-    cannot be published, no later event of its aggregate has been published before it.
+    Events go out in rounds, each a prefix of what is left: a round ends before the first event
+    whose aggregate it already holds (the bus does not keep the order of one call's entries), or
+    when it fills one call to the bus. Rounds go one after another, so when an event cannot be
+    published, no later event of the batch has been published before it.
     """
 
     def __init__(self, publisher: EventPublisher) -> None:
@@ -26,7 +28,7 @@ class RelayOutboxEventsUseCase:
             round_: list[RecordedEvent] = []
             aggregates: set[str] = set()
             for event in events[position:]:
-                if event.aggregate_id in aggregates:
+                if event.aggregate_id in aggregates or len(round_) == self._publisher.max_events_per_call:
                     break
                 round_.append(event)
                 aggregates.add(event.aggregate_id)

@@ -112,6 +112,9 @@ class DeliveryQueue(Protocol):
 
 
 class EventPublisher(Protocol):
+    max_events_per_call: int
+    """The most events one call to the bus takes (EventBridge's PutEvents: 10)."""
+
     def publish(self, events: Sequence[RecordedEvent]) -> set[str]:
         """Publish in order; return the ids of the events that were not published.
 

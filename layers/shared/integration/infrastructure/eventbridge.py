@@ -49,6 +49,8 @@ def chunks(entries: Sequence[dict[str, Any]]) -> list[list[int]]:
 class EventBridgePublisher:
     """Sends events in order; within a call, only the entries EventBridge rejected are re-sent."""
 
+    max_events_per_call = MAX_ENTRIES_PER_CALL
+
     def __init__(
         self,
         client: Any,
