@@ -102,11 +102,10 @@ def run(report: Report, scenario: Scenario) -> None:
     relay = next((op for op in operations if op.kind == "relay"), None)
     if relay is not None and sum(results[relay.name].values()) > sum(relay.expected.values()):
         section.note(
-            f"The relay made {sum(results[relay.name].values())} PutEvents calls where {sum(relay.expected.values())} would do: "
-            "`RelayOutboxEventsUseCase` ends a round at the first event whose aggregate is already in it and chunks each "
-            "round by 10 on its own, so a round of 12 events takes two calls and the next round starts afresh. Filling "
-            "each call with the next pending event of up to 10 different aggregates would keep per-aggregate order with "
-            "fewer calls. EventBridge bills entries, not calls: this costs relay duration, not EventBridge charges."
+            f"The relay made {sum(results[relay.name].values())} PutEvents calls where {sum(relay.expected.values())} would do "
+            "while keeping the stream's order: each call should take the next run of records, up to 10 of different "
+            "aggregates. "
+            "EventBridge bills entries, not calls: this costs relay duration, not EventBridge charges."
         )
     report.data["calls"] = {op.name: {"operation": op, "counts": results[op.name], "units": units[op.name]} for op in operations}
     report.headline(

@@ -100,8 +100,13 @@ def _calls(data: dict[str, Any]) -> str | None:
         if made > fewest:
             text += (
                 f" The relay is the one to improve: {made} PutEvents calls for {relay['operation'].units} outbox records where "
-                f"{fewest} would do (it ends a round at the first repeated aggregate). EventBridge bills entries, so this costs "
-                "relay time, not money."
+                f"{fewest} would do while keeping the stream's order. EventBridge bills entries, so this costs relay time, "
+                "not money."
+            )
+        else:
+            text += (
+                f" The relay made the fewest PutEvents calls that keep the stream's order ({made} for "
+                f"{relay['operation'].units} outbox records, each call the next run of up to 10 events of different aggregates)."
             )
     return text
 
