@@ -6,9 +6,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from integration.api.http import create_app
 from integration.api.schemas.webhooks import CreatedWebhookView, CreateWebhookRequest
 from integration.application.webhooks import CreateWebhookUseCase
+from integration.configuration import webhook_rules
 from integration.domain.scopes import Scope
 from integration.observability import http_entry_point, metrics
-from integration.wiring import webhook_repository, webhook_rules
+from integration.wiring import webhook_repository
 
 app = create_app()
 

@@ -4,8 +4,8 @@ import os
 
 from integration.api.http import create_app
 from integration.api.schemas.event_types import EventTypeCatalogueView
+from integration.configuration import event_type_catalogue
 from integration.observability import http_entry_point
-from integration.wiring import event_type_catalogue
 
 DEFAULT_EVENT_SOURCE = "integration"
 

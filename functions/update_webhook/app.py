@@ -9,9 +9,10 @@ from integration.api.etags import etag, parse_if_match
 from integration.api.http import create_app
 from integration.api.schemas.webhooks import UpdateWebhookRequest, WebhookView
 from integration.application.webhooks import UpdateWebhookUseCase
+from integration.configuration import webhook_rules
 from integration.domain.scopes import Scope
 from integration.observability import http_entry_point
-from integration.wiring import webhook_repository, webhook_rules
+from integration.wiring import webhook_repository
 
 app = create_app()
 

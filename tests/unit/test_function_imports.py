@@ -82,6 +82,11 @@ def test_list_event_types_makes_no_aws_call_and_never_imports_boto3_or_botocore_
     assert "botocore.client" not in loaded  # Powertools imports the bare botocore package, which is cheap
 
 
+@pytest.mark.parametrize("function", ["authorizer", "get_webhook", "create_webhook", "webhook_fan_out"])
+def test_a_function_that_calls_aws_imports_boto3_during_init_not_on_its_first_request(function):
+    assert "boto3" in set(loaded_by(function)["modules"])
+
+
 def test_the_authorizer_s_first_client_is_not_traced_by_the_sdk():
     assert loaded_by("authorizer")["patched"] is None
 

@@ -1,10 +1,9 @@
 """Composition root: builds repositories and rules from the environment, once per process.
 
+The rules that need no AWS (event types, webhook rules) are in :mod:`integration.configuration`.
+
 Environment (set by template.yaml, or by the local runtime):
 - ``TABLE_NAME``: the single table.
-- ``MAX_WEBHOOKS_PER_TENANT`` (default 50), ``PLATFORM_EVENT_TYPES`` (comma-separated).
-- ``WEBHOOK_ALLOW_HTTP``: accept plain-http webhook URLs (deployment parameter; local: true).
-- ``WEBHOOK_ALLOW_LOOPBACK``: accept loopback webhook hosts (the local runtime only).
 - ``EVENT_BUS_NAME``, ``EVENT_SOURCE`` (default ``integration``): where domain events go.
 - ``DELIVERY_QUEUE_URL``: the webhook delivery queue (fan-out, delivery, retry, test).
 - ``WEBHOOK_RETRY_SCHEDULE`` (default ``0s,5s,5m,30m,2h,5h,10h,10h``): delays before each attempt.
@@ -23,7 +22,8 @@ from typing import TYPE_CHECKING
 from integration.infrastructure.aws import dynamodb_client, events_client, sqs_client
 
 # Each factory imports what it builds: a function loads the use cases and adapters it uses, not
-# the whole service's (``make bench``, cold start).
+# the whole service's (``make bench``, cold start). boto3 is imported with this module (through
+# integration.infrastructure.aws), during a function's INIT.
 if TYPE_CHECKING:
     from integration.application.authentication import AuthenticateApiKeyUseCase, AuthenticateJwtUseCase
     from integration.application.deliveries import (
@@ -36,8 +36,6 @@ if TYPE_CHECKING:
     )
     from integration.application.outbox_relay import RelayOutboxEventsUseCase
     from integration.application.webhooks import RotateWebhookSecretUseCase
-    from integration.domain.event_types import EventTypeCatalogue
-    from integration.domain.webhooks import WebhookRules
     from integration.infrastructure.api_key_repository import DynamoDBApiKeyRepository
     from integration.infrastructure.delivery_log import DynamoDBDeliveryLog
     from integration.infrastructure.delivery_queue import SqsDeliveryQueue
@@ -55,10 +53,6 @@ def table_name() -> str:
         raise RuntimeError("TABLE_NAME is not set: name the DynamoDB table this service uses") from None
 
 
-def _flag(name: str) -> bool:
-    return os.environ.get(name, "false").strip().lower() in ("1", "true", "yes")
-
-
 @functools.cache
 def api_key_repository() -> DynamoDBApiKeyRepository:
     from integration.infrastructure.api_key_repository import DynamoDBApiKeyRepository
@@ -71,25 +65,6 @@ def webhook_repository() -> DynamoDBWebhookRepository:
     from integration.infrastructure.webhook_repository import DynamoDBWebhookRepository
 
     return DynamoDBWebhookRepository(dynamodb_client(), table_name())
-
-
-@functools.cache
-def event_type_catalogue() -> EventTypeCatalogue:
-    from integration.domain.event_types import EventTypeCatalogue, parse_platform_event_types
-
-    return EventTypeCatalogue(parse_platform_event_types(os.environ.get("PLATFORM_EVENT_TYPES", "")))
-
-
-@functools.cache
-def webhook_rules() -> WebhookRules:
-    from integration.domain.url_policy import UrlPolicy
-    from integration.domain.webhooks import DEFAULT_MAX_WEBHOOKS_PER_TENANT, WebhookRules
-
-    return WebhookRules(
-        url_policy=UrlPolicy(allow_http=_flag("WEBHOOK_ALLOW_HTTP"), allow_loopback=_flag("WEBHOOK_ALLOW_LOOPBACK")),
-        catalogue=event_type_catalogue(),
-        max_per_tenant=int(os.environ.get("MAX_WEBHOOKS_PER_TENANT", DEFAULT_MAX_WEBHOOKS_PER_TENANT)),
-    )
 
 
 @functools.cache
@@ -144,6 +119,7 @@ def delivery_log_retention() -> timedelta:
 
 @functools.cache
 def webhook_sender() -> WebhookHttpClient:
+    from integration.configuration import webhook_rules
     from integration.infrastructure.webhook_http import WebhookHttpClient  # the delivery function's only
 
     return WebhookHttpClient(webhook_rules().url_policy)
@@ -258,8 +234,6 @@ def reset() -> None:
     for cached in (
         api_key_repository,
         webhook_repository,
-        event_type_catalogue,
-        webhook_rules,
         event_publisher,
         retry_schedule,
         delivery_log,
@@ -270,3 +244,6 @@ def reset() -> None:
         sqs_client,
     ):
         cached.cache_clear()
+    from integration import configuration
+
+    configuration.reset()
