@@ -1,4 +1,5 @@
-"""Composition root: builds repositories and rules from the environment, once per process.
+"""Composition root: builds repositories, queues, publishers and use cases from the environment,
+once per process.
 
 The rules that need no AWS (event types, webhook rules) are in :mod:`integration.configuration`.
 
