@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.common import Report, Sample, at_most, heading, ms, quick, ratio, row, say, spread, times
-from bench.world import LOCAL_PARAMETERS, CallLog, LambdaContext, World, quiet
+from bench.world import LOCAL_PARAMETERS, CallLog, World, lambda_context, quiet
 
 TARGET = at_most(1.2)
 SIZES = {"small": 100, "large": 100_000}
@@ -254,7 +254,7 @@ def _measure(world: World, tables: dict[str, Table], case: Case) -> dict[str, An
     after an untimed moto Query over the large table, or the comparison would measure moto's
     aftermath, not the table's size. Those small-table calls are also timed without it."""
     handler = world.handler(case.function)
-    context = LambdaContext(case.function)
+    context = lambda_context(case.function)
     equalise = case.judged_on_own_work  # and moto's Query on 100,000 items takes a second or so
     rounds, per_block = ((3, 2) if equalise else (4, 8)) if quick() else ((4, 2) if equalise else (6, 15))
     times_: dict[str, list[float]] = {"small": [], "large": [], "small, no walk": []}

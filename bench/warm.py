@@ -16,7 +16,7 @@ from typing import Any
 
 from bench.common import Report, Sample, heading, ms, quick, ratio, row, spread, times
 from bench.operations import Operation, Scenario
-from bench.world import SINK, Call, CallLog, LambdaContext, quiet
+from bench.world import SINK, Call, CallLog, lambda_context, quiet
 
 
 @dataclass
@@ -89,7 +89,7 @@ def _first_key(call: Call) -> dict[str, Any] | None:
 def measure(scenario: Scenario, operation: Operation, *, quick: bool, warmup: int = 2) -> WarmResult:
     world = scenario.world
     handler = world.handler(operation.function)
-    context = LambdaContext(operation.function)
+    context = lambda_context(operation.function)
     spent = 0.0
     warmed: list[CallLog] = []
     for _ in range(warmup):

@@ -13,12 +13,13 @@ import json
 import os
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
+
+from local_runtime.lambda_context import LocalLambdaContext
 
 BASE = "/api/v1/integration"
 ALL_SCOPES = ("api-keys:read", "api-keys:write", "webhooks:read", "webhooks:write")
@@ -68,19 +69,9 @@ def quiet() -> Iterator[None]:
         yield
 
 
-class LambdaContext:
-    def __init__(self, function_name: str = "bench", memory_mb: int = 512) -> None:
-        self.function_name = function_name
-        self.function_version = "$LATEST"
-        self.memory_limit_in_mb = memory_mb
-        self.invoked_function_arn = f"arn:aws:lambda:{REGION}:123456789012:function:{function_name}"
-        self.aws_request_id = str(uuid.uuid4())
-        self.log_group_name = f"/aws/lambda/{function_name}"
-        self.log_stream_name = "bench"
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 10_000
+def lambda_context(function_name: str) -> LocalLambdaContext:
+    """The local runtime's context, with Lambda's longest timeout: a warm loop reuses one for minutes."""
+    return LocalLambdaContext(function_name, timeout_seconds=900)
 
 
 # ---------------------------------------------------------------------------- AWS call counting
@@ -233,7 +224,7 @@ class World:
     def invoke(self, logical_id: str, event: dict[str, Any]) -> Any:
         handler = self.handler(logical_id)
         with quiet():
-            return handler(event, LambdaContext(logical_id))
+            return handler(event, lambda_context(logical_id))
 
     def route(self, method: str, path: str) -> tuple[Any, dict[str, str]]:
         full_path = BASE + path
