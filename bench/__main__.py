@@ -84,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
 
     elapsed = time.monotonic() - started
     summarise(report)
-    chart = write_chart(report, CHART_PATH)
+    # Beside the report: a run with --output leaves the committed BENCHMARKS.md and its chart alone.
+    chart = write_chart(report, CHART_PATH if arguments.output.resolve() == DEFAULT_OUTPUT else arguments.output.with_suffix(".svg"))
     write_markdown(report, arguments.output, elapsed, chart)
     say()
     say("== Summary")
