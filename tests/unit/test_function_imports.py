@@ -7,6 +7,7 @@ DynamoDB client, as a first request does, and reports what the X-Ray SDK patched
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -28,6 +29,7 @@ print(json.dumps({"modules": modules, "patched": patched}))
 """
 
 
+@functools.cache  # one interpreter per function, whatever the number of cases reading it
 def loaded_by(function: str) -> dict:
     folder = ROOT / "functions" / function
     env = {
