@@ -5,11 +5,17 @@ SHELL := /bin/bash
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
+# checkov lives in its own virtualenv: it pins boto3 and others that clash with requirements-dev.txt.
+LINT_VENV  := .venv-lint
+LINT_STAMP := $(LINT_VENV)/.installed-stamp
+# No network at scan time: no Prisma Cloud guidelines download, no PyPI version check.
+CHECKOV := CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(LINT_VENV)/bin/checkov --file template.yaml \
+	--framework cloudformation --skip-download --compact --quiet
 # The newest Python 3.11+ on PATH (Lambda runs 3.13; the code runs on 3.11 and later).
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
-.PHONY: help setup run test test-fast lint openapi build deploy clean bench
+.PHONY: help setup lint-setup run test test-fast lint openapi build deploy clean bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -23,10 +29,19 @@ $(STAMP): pyproject.toml requirements-dev.txt layers/shared/requirements.txt
 
 setup: $(STAMP) ## create .venv with everything run and test need
 
+$(LINT_STAMP): requirements-lint.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is required on PATH" >&2; exit 1; }
+	$(PYTHON) -m venv $(LINT_VENV)
+	$(LINT_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(LINT_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-lint.txt
+	touch $(LINT_STAMP)
+
+lint-setup: $(LINT_STAMP) ## create .venv-lint with checkov (make lint and make test need it)
+
 run: setup ## serve the whole system locally (moto on :5000, the API on :3000)
 	$(PY) -m local_runtime
 
-test: setup ## cfn-lint, unit, handler, sam build and end-to-end tests
+test: setup lint-setup ## cfn-lint, checkov, unit, handler, sam build and end-to-end tests
 	$(PY) -m pytest
 
 test-fast: setup ## every test but sam build and the end-to-end suite
@@ -35,8 +50,9 @@ test-fast: setup ## every test but sam build and the end-to-end suite
 bench: setup ## benchmarks against moto, side by side with their floors; writes BENCHMARKS.md (< 10 min)
 	$(PY) -m bench
 
-lint: setup ## cfn-lint the template
+lint: setup lint-setup ## cfn-lint and checkov the template (checkov's skips: in template.yaml, with reasons)
 	$(VENV)/bin/cfn-lint template.yaml
+	$(CHECKOV)
 
 openapi: setup ## regenerate openapi.json from the code (a test fails when it is out of date)
 	POWERTOOLS_TRACE_DISABLED=true $(PY) -m local_runtime.openapi
@@ -48,4 +64,4 @@ deploy: build ## sam deploy --guided (first time), then sam deploy
 	PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/sam deploy --guided
 
 clean: ## remove the virtual environment and build output
-	rm -rf $(VENV) .aws-sam .pytest_cache *.egg-info
+	rm -rf $(VENV) $(LINT_VENV) .aws-sam .pytest_cache *.egg-info

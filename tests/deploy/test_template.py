@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from local_runtime.resources import Stack
 from local_runtime.streams import matches
 from local_runtime.template import PROJECT_ROOT, Template
 from tests.conftest import load_function
 
 CFN_LINT = Path(sys.executable).parent / "cfn-lint"
+# Where `make lint-setup` installs checkov (its own virtualenv: its pins clash with .venv's), and
+# how `make lint` runs it: CKV_SKIP_PACKAGE_UPDATE_CHECK and --skip-download keep it off the network.
+CHECKOV = PROJECT_ROOT / ".venv-lint" / "bin" / "checkov"
+CHECKOV_ARGS = ("--file", "template.yaml", "--framework", "cloudformation", "--skip-download", "--compact", "--quiet")
+NO_VALUE = {"Ref": "AWS::NoValue"}
 
 
 def test_cfn_lint_reports_no_errors_or_warnings() -> None:
@@ -56,32 +64,57 @@ def test_table_is_on_demand_with_pitr_ttl_stream_and_encryption(template: Templa
     assert table["SSESpecification"]["SSEEnabled"] is True
 
 
+# The table's customer managed key (TableKmsKeyArn), granted only when it is set: to read, or to write too.
+READ_KEY = {"kms:Decrypt"}
+WRITE_KEY = {"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"}
+
 # What each function may do, and nothing more (least privilege).
 EXPECTED_ACTIONS = {
-    "AuthorizerFunction": {"dynamodb:GetItem", "dynamodb:UpdateItem"},
-    "ListApiKeysFunction": {"dynamodb:Query"},
-    "CreateApiKeyFunction": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
-    "GetApiKeyFunction": {"dynamodb:GetItem"},
-    "RevokeApiKeyFunction": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
-    "ListWebhooksFunction": {"dynamodb:Query"},
-    "CreateWebhookFunction": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
-    "GetWebhookFunction": {"dynamodb:GetItem"},
-    "UpdateWebhookFunction": {"dynamodb:GetItem", "dynamodb:PutItem"},
-    "DeleteWebhookFunction": {"dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+    "AuthorizerFunction": {"dynamodb:GetItem", "dynamodb:UpdateItem"} | WRITE_KEY,
+    "ListApiKeysFunction": {"dynamodb:Query"} | READ_KEY,
+    "CreateApiKeyFunction": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"} | WRITE_KEY,
+    "GetApiKeyFunction": {"dynamodb:GetItem"} | READ_KEY,
+    "RevokeApiKeyFunction": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"} | WRITE_KEY,
+    "ListWebhooksFunction": {"dynamodb:Query"} | READ_KEY,
+    "CreateWebhookFunction": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"} | WRITE_KEY,
+    "GetWebhookFunction": {"dynamodb:GetItem"} | READ_KEY,
+    "UpdateWebhookFunction": {"dynamodb:GetItem", "dynamodb:PutItem"} | WRITE_KEY,
+    "DeleteWebhookFunction": {"dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"} | WRITE_KEY,
     "ListEventTypesFunction": set(),
-    "OutboxRelayFunction": {"events:PutEvents"},
-    "ListWebhookDeliveriesFunction": {"dynamodb:GetItem", "dynamodb:Query"},
-    "GetWebhookDeliveryFunction": {"dynamodb:GetItem"},
-    "RetryWebhookDeliveryFunction": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "sqs:SendMessage"},
-    "TestWebhookFunction": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "sqs:SendMessage"},
-    "RotateWebhookSecretFunction": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
-    "WebhookFanOutFunction": {"dynamodb:Query", "sqs:SendMessage"},
-    "WebhookDeliveryFunction": {"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem", "sqs:ChangeMessageVisibility"},
+    "OutboxRelayFunction": {"events:PutEvents"} | READ_KEY,  # reads the table's stream
+    "ListWebhookDeliveriesFunction": {"dynamodb:GetItem", "dynamodb:Query"} | READ_KEY,
+    "GetWebhookDeliveryFunction": {"dynamodb:GetItem"} | READ_KEY,
+    "RetryWebhookDeliveryFunction": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "sqs:SendMessage"} | WRITE_KEY,
+    "TestWebhookFunction": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "sqs:SendMessage"} | WRITE_KEY,
+    "RotateWebhookSecretFunction": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"} | WRITE_KEY,
+    "WebhookFanOutFunction": {"dynamodb:Query", "sqs:SendMessage"} | READ_KEY,
+    "WebhookDeliveryFunction": {"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem", "sqs:ChangeMessageVisibility"} | WRITE_KEY,
 }
 TABLE = {"Fn::GetAtt": ["Table", "Arn"]}
 TABLE_INDEX = {"Fn::Sub": "${Table.Arn}/index/GSI1"}
 EVENT_BUS = {"Fn::GetAtt": ["EventBus", "Arn"]}
 DELIVERY_QUEUE = {"Fn::GetAtt": ["WebhookDeliveryQueue", "Arn"]}
+TABLE_KEY = {"Ref": "TableKmsKeyArn"}
+KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def policy_statements(template: Template, function: str) -> list[tuple[bool, dict]]:
+    """(only when TableKmsKeyArn is set, statement) for each statement of the function's policies."""
+    statements = []
+    for policy in template.resources[function]["Properties"].get("Policies", []):
+        assert isinstance(policy, dict) and "Statement" in policy, "managed or SAM policy templates grant too much"
+        for statement in policy["Statement"]:
+            if "Fn::If" in statement:
+                condition, when_set, otherwise = statement["Fn::If"]
+                assert condition == "HasTableKmsKey" and otherwise == NO_VALUE, statement
+                statements.append((True, when_set))
+            else:
+                statements.append((False, statement))
+    return statements
+
+
+def listed(value: str | list[str]) -> set[str]:
+    return {value} if isinstance(value, str) else set(value)
 
 
 def test_every_function_is_listed_in_the_least_privilege_table(template: Template) -> None:
@@ -91,14 +124,79 @@ def test_every_function_is_listed_in_the_least_privilege_table(template: Templat
 @pytest.mark.parametrize("function", sorted(EXPECTED_ACTIONS))
 def test_function_policies_are_least_privilege(template: Template, function: str) -> None:
     actions: set[str] = set()
-    for policy in template.resources[function]["Properties"].get("Policies", []):
-        assert isinstance(policy, dict) and "Statement" in policy, "managed or SAM policy templates grant too much"
-        for statement in policy["Statement"]:
-            resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+    for only_with_key, statement in policy_statements(template, function):
+        assert statement["Effect"] == "Allow" and "Condition" not in statement
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        if only_with_key:  # the key, and only while TableKmsKeyArn names one
+            assert resources == [TABLE_KEY] and listed(statement["Action"]) <= WRITE_KEY
+        else:
             assert all(resource in (TABLE, TABLE_INDEX, EVENT_BUS, DELIVERY_QUEUE) for resource in resources)
-            listed = statement["Action"]
-            actions |= {listed} if isinstance(listed, str) else set(listed)
+        actions |= listed(statement["Action"])
     assert actions == EXPECTED_ACTIONS[function]
+
+
+@pytest.mark.parametrize("function", sorted(EXPECTED_ACTIONS))
+def test_whoever_uses_the_table_may_use_its_kms_key_to_read_or_also_to_write(template: Template, function: str) -> None:
+    table_actions = {action for _, statement in policy_statements(template, function) for action in listed(statement["Action"])}
+    table_actions = {action for action in table_actions if action.startswith("dynamodb:")}
+    reads_stream = any(event["Type"] == "DynamoDB" for event in template.resources[function]["Properties"].get("Events", {}).values())
+    key_actions = {action for action in EXPECTED_ACTIONS[function] if action.startswith("kms:")}
+    if table_actions & {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}:
+        assert key_actions == WRITE_KEY
+    elif table_actions or reads_stream:
+        assert key_actions == READ_KEY
+    else:
+        assert key_actions == set()
+    # With TableKmsKeyArn empty (the default) the statement is left out of the policy altogether.
+    resolved = Stack(template).resolve(template.resources[function]["Properties"].get("Policies", []))
+    assert not any(action.startswith("kms:") for policy in resolved for s in policy["Statement"] for action in listed(s["Action"]))
+    with_key = Stack(template, {"TableKmsKeyArn": KEY_ARN}).resolve(template.resources[function]["Properties"].get("Policies", []))
+    granted = {action for policy in with_key for s in policy["Statement"] if s["Resource"] == KEY_ARN for action in listed(s["Action"])}
+    assert granted == key_actions
+
+
+def test_table_kms_key_parameter_takes_a_key_arn_or_nothing(template: Template) -> None:
+    parameter = template.raw["Parameters"]["TableKmsKeyArn"]
+    assert parameter["Type"] == "String" and parameter["Default"] == ""
+    pattern = re.compile(parameter["AllowedPattern"])
+    for accepted in ("", KEY_ARN, "arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab"):
+        assert pattern.fullmatch(accepted), accepted
+    # An alias would encrypt the table but could not be granted in IAM (policies name keys, not aliases).
+    for refused in ("alias/aws/dynamodb", "arn:aws:kms:eu-west-1:123456789012:alias/table", "1234abcd-12ab-34cd-56ef-1234567890ab"):
+        assert not pattern.fullmatch(refused), refused
+
+
+def test_table_kms_key_when_set_encrypts_the_table_and_when_empty_the_aws_owned_key_does(template: Template) -> None:
+    assert template.raw["Conditions"]["HasTableKmsKey"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "TableKmsKeyArn"}, ""]}]}
+    sse = template.resources["Table"]["Properties"]["SSESpecification"]
+    assert sse == {
+        "SSEEnabled": True,
+        "SSEType": {"Fn::If": ["HasTableKmsKey", "KMS", NO_VALUE]},
+        "KMSMasterKeyId": {"Fn::If": ["HasTableKmsKey", {"Ref": "TableKmsKeyArn"}, NO_VALUE]},
+    }
+    assert Stack(template).resolve(sse) == {"SSEEnabled": True}
+    assert Stack(template, {"TableKmsKeyArn": KEY_ARN}).resolve(sse) == {"SSEEnabled": True, "SSEType": "KMS", "KMSMasterKeyId": KEY_ARN}
+
+
+@pytest.mark.parametrize(
+    ("function", "event", "parameter"),
+    [("WebhookFanOutFunction", "Events", "FanOutMaxConcurrency"), ("WebhookDeliveryFunction", "Deliveries", "DeliveryMaxConcurrency")],
+)
+def test_queue_consumers_concurrency_is_capped_by_a_parameter(template: Template, function: str, event: str, parameter: str) -> None:
+    mapping = template.resources[function]["Properties"]["Events"][event]
+    assert mapping["Type"] == "SQS"
+    assert mapping["Properties"]["ScalingConfig"] == {"MaximumConcurrency": {"Ref": parameter}}
+    spec = template.raw["Parameters"][parameter]
+    # AWS takes 2 to 1000.
+    assert spec["Type"] == "Number" and spec["MinValue"] == 2 and spec["MaxValue"] == 1000
+    assert 2 <= spec["Default"] <= 1000
+
+
+def test_every_sqs_event_source_has_a_concurrency_cap(template: Template) -> None:
+    for name, resource in template.resources_of_type("AWS::Serverless::Function").items():
+        for event in resource["Properties"].get("Events", {}).values():
+            if event["Type"] == "SQS":
+                assert "MaximumConcurrency" in event["Properties"].get("ScalingConfig", {}), name
 
 
 def test_relay_is_fed_only_outbox_inserts_with_partial_failures_and_a_failure_queue(template: Template) -> None:
@@ -174,3 +272,60 @@ def test_every_route_is_throttled_and_issuing_credentials_more_strictly(template
     assert set(properties["RouteSettings"]) <= route_keys  # no setting for a route that does not exist
     for route_key in ("POST /api/v1/integration/api-keys", "POST /api/v1/integration/webhooks/{id}/rotate-secret"):
         assert properties["RouteSettings"][route_key]["ThrottlingRateLimit"] == {"Ref": "ApiKeyCreationRateLimit"}
+
+
+# The checkov checks template.yaml skips, by resource type; each skip says why in the resource's
+# Metadata. A new skip is a decision: add it here too.
+CHECKOV_SKIPS = {
+    "AWS::Serverless::Function": {"CKV_AWS_115", "CKV_AWS_116", "CKV_AWS_117", "CKV_AWS_173"},
+    "AWS::SQS::Queue": {"CKV_AWS_27"},
+    "AWS::Logs::LogGroup": {"CKV_AWS_158"},
+}
+
+
+def checkov_skips(template: Template) -> dict[str, list[dict]]:
+    return {name: resource["Metadata"]["checkov"]["skip"] for name, resource in template.resources.items() if "checkov" in resource.get("Metadata", {})}
+
+
+def test_every_checkov_skip_is_a_known_check_and_says_why(template: Template) -> None:
+    skips = checkov_skips(template)
+    assert skips
+    for name, entries in skips.items():
+        ids = [entry["id"] for entry in entries]
+        assert len(ids) == len(set(ids)), name
+        assert set(ids) <= CHECKOV_SKIPS.get(template.resources[name]["Type"], set()), name
+        for entry in entries:
+            assert set(entry) == {"id", "comment"}, (name, entry)
+            assert isinstance(entry["comment"], str) and len(entry["comment"].strip()) >= 20, (name, entry)
+
+
+def test_lint_runs_the_checkov_this_module_runs() -> None:
+    makefile = (PROJECT_ROOT / "Makefile").read_text().replace("\\\n", " ")
+    variables = dict(re.findall(r"^([A-Z_]+)\s*:=\s*(.*)$", makefile, re.MULTILINE))
+    assert variables["LINT_VENV"] == ".venv-lint" == CHECKOV.parent.parent.name
+    assert " ".join(variables["CHECKOV"].split()) == f"CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(LINT_VENV)/bin/checkov {' '.join(CHECKOV_ARGS)}"
+    assert re.search(r"^lint: .*lint-setup", makefile, re.MULTILINE) and re.search(r"^test: .*lint-setup", makefile, re.MULTILINE)
+
+
+@pytest.mark.slow
+def test_checkov_finds_nothing_but_the_skips_the_template_explains(template: Template) -> None:
+    assert CHECKOV.is_file(), "checkov is missing: `make lint-setup` installs it into .venv-lint"
+    done = subprocess.run(  # noqa: S603
+        [str(CHECKOV), *CHECKOV_ARGS, "--output", "json"],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.stdout.strip(), done.stderr[-4000:]
+    reports = json.loads(done.stdout)
+    (report,) = reports if isinstance(reports, list) else [reports]
+    failed = [f"{check['check_id']} {check['resource']}: {check['check_name']}" for check in report["results"]["failed_checks"]]
+    assert not failed, "checkov failed:\n" + "\n".join(failed)
+    assert report["summary"]["parsing_errors"] == 0
+    assert report["summary"]["resource_count"] == len(template.resources)
+    assert report["summary"]["passed"] > 0
+    # Every skip in the template's metadata names a check that applies to its resource.
+    assert report["summary"]["skipped"] == sum(len(entries) for entries in checkov_skips(template).values())
+    assert done.returncode == 0, done.stderr[-4000:]
