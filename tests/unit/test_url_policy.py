@@ -7,7 +7,7 @@ import ipaddress
 import pytest
 
 from integration.domain.errors import InvalidFieldError
-from integration.domain.url_policy import MAX_URL_LENGTH, UrlPolicy, parse_host_address
+from integration.domain.url_policy import MAX_URL_LENGTH, UrlPolicy, fold_host, parse_host_address
 
 STRICT = UrlPolicy()
 LOCAL = UrlPolicy(allow_http=True, allow_loopback=True)
@@ -329,3 +329,275 @@ def test_parse_host_address_reads_every_spelling(host: str, expected: str) -> No
 )
 def test_parse_host_address_returns_none_for_a_name(host: str) -> None:
     assert parse_host_address(host) is None
+
+
+# ------------------------------------------------------------------ look-alike spellings (issue 12)
+#
+# Every spelling URL parsers (WHATWG: percent-decoding, UTS 46 mapping, then the "ends in a
+# number" IPv4 parser) or resolvers (IDNA 2003 nameprep, NFKC, ideographic full stops, case
+# folding) may read as an IP address, and the reason each is refused with.
+
+NON_PUBLIC = "must not point at a private, loopback, link-local, multicast or reserved address"
+INVALID_HOST = "has an invalid host name"
+NOT_ASCII_ADDRESS = "must write an IP address in plain ASCII, without look-alike characters or percent-encoding"
+LOOPBACK_HOST = "must not point at a loopback host"
+
+LOOK_ALIKES = [
+    # the three of issue 12, accepted before
+    pytest.param("0\uff58a9fea9fe", NON_PUBLIC, id="metadata-hex-fullwidth-x"),
+    pytest.param("\u2070x7f000001", NON_PUBLIC, id="loopback-hex-superscript-zero"),
+    pytest.param("127.0.0.0\uff581", NON_PUBLIC, id="loopback-fullwidth-x-in-last-part"),
+    pytest.param("0\uff38A9FEA9FE", NON_PUBLIC, id="metadata-hex-fullwidth-capital-x"),
+    pytest.param("\uff10\uff58\uff41\uff19\uff46\uff45\uff41\uff19\uff46\uff45", NON_PUBLIC, id="metadata-hex-all-fullwidth"),
+    # fullwidth digits and the full stops IDNA reads as dots
+    pytest.param("\uff11\uff12\uff17.\uff10.\uff10.\uff11", NON_PUBLIC, id="loopback-fullwidth-digits"),
+    pytest.param("127\u30020\u30020\u30021", NON_PUBLIC, id="loopback-ideographic-full-stops"),
+    pytest.param("127\uff0e0\uff0e0\uff0e1", NON_PUBLIC, id="loopback-fullwidth-full-stops"),
+    pytest.param("127\uff610\uff610\uff611", NON_PUBLIC, id="loopback-halfwidth-ideographic-full-stops"),
+    pytest.param("\uff11\uff12\uff17\u3002\uff10\u3002\uff10\u3002\uff11", NON_PUBLIC, id="loopback-fullwidth-and-ideographic"),
+    pytest.param("127.0.0.1\u3002", NON_PUBLIC, id="loopback-ideographic-trailing-dot"),
+    pytest.param("169\u3002254\u3002169\u3002254", NON_PUBLIC, id="metadata-ideographic-full-stops"),
+    # 169.254.169.254 in every notation
+    pytest.param("169.254.169.254", NON_PUBLIC, id="metadata-dotted"),
+    pytest.param("2852039166", NON_PUBLIC, id="metadata-decimal"),
+    pytest.param("0xa9fea9fe", NON_PUBLIC, id="metadata-hex"),
+    pytest.param("0xa9.0xfe.0xa9.0xfe", NON_PUBLIC, id="metadata-hex-octets"),
+    pytest.param("0251.0376.0251.0376", NON_PUBLIC, id="metadata-octal"),
+    pytest.param("025177524776", NON_PUBLIC, id="metadata-octal-whole"),
+    pytest.param("0xa9.254.0251.0376", NON_PUBLIC, id="metadata-mixed"),
+    pytest.param("169.0xfe.43518", NON_PUBLIC, id="metadata-mixed-three-parts"),
+    pytest.param("169.16689662", NON_PUBLIC, id="metadata-two-parts"),
+    pytest.param("[::ffff:169.254.169.254]", NON_PUBLIC, id="metadata-ipv4-mapped"),
+    pytest.param("[::ffff:a9fe:a9fe]", NON_PUBLIC, id="metadata-ipv4-mapped-hex"),
+    pytest.param("[64:ff9b::a9fe:a9fe]", NON_PUBLIC, id="metadata-nat64"),
+    pytest.param("[64:ff9b::169.254.169.254]", NON_PUBLIC, id="metadata-nat64-dotted"),
+    pytest.param("[2002:a9fe:a9fe::1]", NON_PUBLIC, id="metadata-6to4"),
+    # loopback in the short and whole-number notations
+    pytest.param("0x7f.1", NON_PUBLIC, id="loopback-hex-short"),
+    pytest.param("017700000001", NON_PUBLIC, id="loopback-octal-whole"),
+    pytest.param("0x7f.0x0.0x0.0x1", NON_PUBLIC, id="loopback-hex-octets"),
+    # superscripts, subscripts, circled, mathematical and other compatibility digits
+    pytest.param("\u00b9\u00b2\u2077.\u2070.\u2070.\u00b9", NON_PUBLIC, id="loopback-superscripts"),
+    pytest.param("\u2081\u2082\u2087.\u2080.\u2080.\u2081", NON_PUBLIC, id="loopback-subscripts"),
+    pytest.param("\u2460\u2461\u2466.\u24ea.\u24ea.\u2460", NON_PUBLIC, id="loopback-circled-digits"),
+    pytest.param("\u24ea", NON_PUBLIC, id="unspecified-circled-zero"),
+    pytest.param("\u2474\u2475\u247a.0.0.1", INVALID_HOST, id="parenthesized-digits"),
+    pytest.param("127.0.0\u2488", NON_PUBLIC, id="loopback-digit-full-stop"),
+    pytest.param("\U0001d7cf\U0001d7d0\U0001d7d5.\U0001d7ce.\U0001d7ce.\U0001d7cf", NON_PUBLIC, id="loopback-mathematical-bold"),
+    pytest.param(
+        "\U0001d7d8\U0001d569\U0001d7df\U0001d557\U0001d7d8\U0001d7d8\U0001d7d8\U0001d7d8\U0001d7d8\U0001d7d9",
+        NON_PUBLIC,
+        id="loopback-hex-mathematical-double-struck",
+    ),
+    pytest.param("\U0001fbf1\U0001fbf2\U0001fbf7.0.0.1", NON_PUBLIC, id="loopback-segmented-digits"),
+    pytest.param("0x7f00000\U0001fbf1", NON_PUBLIC, id="loopback-hex-segmented-digit"),
+    # characters URL parsers and nameprep drop
+    pytest.param("\u00ad0x7f000001", NON_PUBLIC, id="loopback-hex-soft-hyphen"),
+    pytest.param("0x7f00\u200b0001", NON_PUBLIC, id="loopback-hex-zero-width-space"),
+    pytest.param("0xa9fe\u200da9fe", NON_PUBLIC, id="metadata-hex-zero-width-joiner"),
+    pytest.param("\ufeff2130706433", NON_PUBLIC, id="loopback-decimal-byte-order-mark"),
+    pytest.param("2852039166\ufe0f", NON_PUBLIC, id="metadata-decimal-variation-selector"),
+    # percent-encoding (WHATWG decodes the host before reading it)
+    pytest.param("%31%32%37.0.0.1", NON_PUBLIC, id="loopback-percent-encoded"),
+    pytest.param("%30x7f000001", NON_PUBLIC, id="loopback-hex-percent-encoded"),
+    pytest.param("%EF%BC%90%EF%BD%98a9fea9fe", NON_PUBLIC, id="metadata-percent-encoded-fullwidth"),
+    pytest.param("127.0.0.1%2e", NON_PUBLIC, id="loopback-percent-encoded-trailing-dot"),
+    pytest.param("%3a%3a1", NON_PUBLIC, id="ipv6-loopback-percent-encoded"),
+    pytest.param("%ff.0.0.1", INVALID_HOST, id="percent-encoded-not-utf8"),
+    # digits that fold to nothing ASCII: numbers to int(), never to a URL parser
+    pytest.param("\u0661\u0662\u0667.\u0660.\u0660.\u0661", INVALID_HOST, id="arabic-indic-digits"),
+    pytest.param("127.0.0.\u0661", INVALID_HOST, id="arabic-indic-last-digit"),
+    pytest.param("\u0967\u0968\u096d.0.0.1", INVALID_HOST, id="devanagari-digits"),
+    pytest.param("example.\u2460", INVALID_HOST, id="circled-digit-top-level-label"),
+    # a last label that is a number, but no valid IPv4 address: no host at all (WHATWG)
+    pytest.param("foo.0x7f", INVALID_HOST, id="name-ending-in-hex"),
+    pytest.param("foo.0x", INVALID_HOST, id="name-ending-in-bare-0x"),
+    pytest.param("foo.127", INVALID_HOST, id="name-ending-in-decimal"),
+    pytest.param("foo.0\uff58\uff17\uff46", INVALID_HOST, id="name-ending-in-fullwidth-hex"),
+    pytest.param("1.2.3.4.5", INVALID_HOST, id="five-parts"),
+    pytest.param("08.0.0.1", INVALID_HOST, id="invalid-octal-part"),
+    pytest.param("0xg.0.0.1", INVALID_HOST, id="invalid-hex-part"),
+    pytest.param("1..2", INVALID_HOST, id="empty-part"),
+    # localhost spelled otherwise
+    pytest.param("%6cocalhost", LOOPBACK_HOST, id="localhost-percent-encoded"),
+    pytest.param(
+        "\U0001d425\U0001d428\U0001d41c\U0001d41a\U0001d425\U0001d421\U0001d428\U0001d42c\U0001d42d",
+        LOOPBACK_HOST,
+        id="localhost-mathematical-bold",
+    ),
+    pytest.param("local\u00adhost", LOOPBACK_HOST, id="localhost-soft-hyphen"),
+    # a public address is accepted in ASCII only
+    pytest.param("\uff18.\uff18.\uff18.\uff18", NOT_ASCII_ADDRESS, id="public-fullwidth-digits"),
+    pytest.param("8\u30028\u30028\u30028", NOT_ASCII_ADDRESS, id="public-ideographic-full-stops"),
+    pytest.param("%38.8.8.8", NOT_ASCII_ADDRESS, id="public-percent-encoded"),
+    pytest.param("8.8.8.8\u3002", NOT_ASCII_ADDRESS, id="public-ideographic-trailing-dot"),
+]
+
+
+@pytest.mark.parametrize(("host", "reason"), LOOK_ALIKES)
+def test_a_look_alike_ip_literal_is_refused_for_what_it_folds_into(host: str, reason: str) -> None:
+    error = refusal(STRICT, f"https://{host}/hook")
+
+    assert (error.field, error.message) == ("url", reason)
+
+
+@pytest.mark.parametrize(("host", "reason"), LOOK_ALIKES)
+def test_a_look_alike_ip_literal_is_refused_with_a_port_too(host: str, reason: str) -> None:
+    assert refusal(STRICT, f"https://{host}:8443/hook").message == reason
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param("https://[::ffff:\uff11\uff12\uff17.0.0.1]/", id="ipv6-with-fullwidth-digits"),
+        pytest.param("https://[::ffff:127\u30020\u30020\u30021]/", id="ipv6-with-ideographic-full-stops"),
+        pytest.param("https://[\uff1a\uff1a1]/", id="ipv6-fullwidth-colons"),
+        pytest.param("https://127.0.0.1\uff1a8443/", id="fullwidth-port-colon"),
+        pytest.param("https://example.com\uff20127.0.0.1/", id="fullwidth-at-sign"),
+    ],
+)
+def test_a_look_alike_inside_brackets_or_the_authority_is_not_a_valid_url(url: str) -> None:
+    error = refusal(STRICT, url)
+
+    assert error.field == "url"
+    assert error.message.startswith("is not a valid URL")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param("http://\uff11\uff12\uff17.0.0.1:9000/", id="loopback-fullwidth-digits"),
+        pytest.param("http://127\u30020\u30020\u30021:9000/", id="loopback-ideographic-full-stops"),
+        pytest.param("http://\u2070x7f000001:9000/", id="loopback-hex-superscript-zero"),
+    ],
+)
+def test_the_local_runtime_accepts_loopback_in_ascii_only(url: str) -> None:
+    assert refusal(LOCAL, url).message == NOT_ASCII_ADDRESS
+
+
+def test_the_local_runtime_refuses_look_alike_metadata_addresses() -> None:
+    assert refusal(LOCAL, "http://0\uff58a9fea9fe/").message == NON_PUBLIC
+
+
+# Either side of each boundary: of the ranges that are refused, and of what is a number.
+BOUNDARIES = [
+    pytest.param("126.255.255.255", None, id="below-loopback"),
+    pytest.param("127.0.0.0", NON_PUBLIC, id="loopback-first"),
+    pytest.param("127.255.255.255", NON_PUBLIC, id="loopback-last"),
+    pytest.param("128.0.0.0", None, id="above-loopback"),
+    pytest.param("9.255.255.255", None, id="below-private-10"),
+    pytest.param("10.0.0.0", NON_PUBLIC, id="private-10-first"),
+    pytest.param("10.255.255.255", NON_PUBLIC, id="private-10-last"),
+    pytest.param("11.0.0.0", None, id="above-private-10"),
+    pytest.param("169.253.255.255", None, id="below-link-local"),
+    pytest.param("169.254.0.0", NON_PUBLIC, id="link-local-first"),
+    pytest.param("169.254.255.255", NON_PUBLIC, id="link-local-last"),
+    pytest.param("169.255.0.0", None, id="above-link-local"),
+    pytest.param("172.15.255.255", None, id="below-private-172"),
+    pytest.param("172.16.0.0", NON_PUBLIC, id="private-172-first"),
+    pytest.param("172.31.255.255", NON_PUBLIC, id="private-172-last"),
+    pytest.param("172.32.0.0", None, id="above-private-172"),
+    pytest.param("100.63.255.255", None, id="below-shared"),
+    pytest.param("100.64.0.0", NON_PUBLIC, id="shared-first"),
+    pytest.param("100.127.255.255", NON_PUBLIC, id="shared-last"),
+    pytest.param("100.128.0.0", None, id="above-shared"),
+    pytest.param("2851995647", None, id="decimal-below-link-local"),
+    pytest.param("2851995648", NON_PUBLIC, id="decimal-link-local-first"),
+    pytest.param("0xa9fdffff", None, id="hex-below-link-local"),
+    pytest.param("0xa9fe0000", NON_PUBLIC, id="hex-link-local-first"),
+    pytest.param("4294967295", NON_PUBLIC, id="decimal-largest-is-broadcast"),
+    pytest.param("4294967296", INVALID_HOST, id="decimal-one-too-large"),
+    pytest.param("0xffffffff", NON_PUBLIC, id="hex-largest-is-broadcast"),
+    pytest.param("0x100000000", INVALID_HOST, id="hex-one-too-large"),
+    pytest.param("93.0377.1.1", None, id="octal-part-largest"),
+    pytest.param("93.0400.1.1", INVALID_HOST, id="octal-part-one-too-large"),
+    pytest.param("93.184.216.255", None, id="last-part-largest"),
+    pytest.param("93.184.216.256", INVALID_HOST, id="last-part-one-too-large"),
+    pytest.param("93.184.65535", None, id="three-parts-largest"),
+    pytest.param("93.184.65536", INVALID_HOST, id="three-parts-one-too-large"),
+    pytest.param("93.16777215", None, id="two-parts-largest"),
+    pytest.param("93.16777216", INVALID_HOST, id="two-parts-one-too-large"),
+    pytest.param("93.184.216.34", None, id="four-parts"),
+    pytest.param("93.184.216.34.1", INVALID_HOST, id="five-parts"),
+    pytest.param("foo.0x7f", INVALID_HOST, id="last-label-hex"),
+    pytest.param("foo.0x7g", None, id="last-label-not-quite-hex"),
+    pytest.param("foo.127", INVALID_HOST, id="last-label-decimal"),
+    pytest.param("foo.127a", None, id="last-label-not-quite-decimal"),
+    pytest.param("0x7f.example.com", None, id="first-label-hex-is-a-name"),
+    pytest.param("127.0.0.1.example.com", None, id="address-as-inner-labels-is-a-name"),
+]
+
+
+@pytest.mark.parametrize(("host", "reason"), BOUNDARIES)
+def test_either_side_of_each_boundary(host: str, reason: str | None) -> None:
+    url = f"https://{host}/hook"
+    if reason is None:
+        assert STRICT.check(url) == url
+    else:
+        assert refusal(STRICT, url).message == reason
+
+
+LOOK_ALIKES_ACCEPTED = [
+    pytest.param("https://8.8.8.8/", id="public-ipv4"),
+    pytest.param("https://93.184.216.34/", id="public-ipv4-example"),
+    pytest.param("https://0x5db8d822/", id="public-ipv4-hex"),
+    pytest.param("https://example.com/", id="name"),
+    pytest.param("https://EXAMPLE.com/", id="name-upper-case"),
+    pytest.param("https://api.example.com:8443/hook", id="name-with-port"),
+    pytest.param("https://xn--bcher-kva.example/", id="punycode"),
+    pytest.param("https://bücher.example/", id="idn"),
+    pytest.param("https://ｅｘａｍｐｌｅ.com/", id="fullwidth-name"),
+    pytest.param("https://例え。jp/", id="idn-ideographic-full-stop"),
+    pytest.param("https://1password.example/", id="label-starting-with-digits"),
+    pytest.param("https://example.co1/", id="top-level-label-ending-in-digit"),
+    pytest.param("https://[2606:4700:4700::1111]:8443/", id="public-ipv6"),
+]
+
+
+@pytest.mark.parametrize("url", LOOK_ALIKES_ACCEPTED)
+def test_names_and_ascii_public_addresses_stay_accepted(url: str) -> None:
+    assert STRICT.check(url) == url
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [
+        pytest.param("0\uff58a9fea9fe", "169.254.169.254", id="fullwidth-x"),
+        pytest.param("\u2070x7f000001", "127.0.0.1", id="superscript-zero"),
+        pytest.param("127.0.0.0\uff581", "127.0.0.1", id="fullwidth-x-in-last-part"),
+        pytest.param("\uff11\uff12\uff17\u3002\uff10\u3002\uff10\u3002\uff11", "127.0.0.1", id="fullwidth-ideographic"),
+        pytest.param("\U0001d7cf\U0001d7d0\U0001d7d5.\U0001d7ce.\U0001d7ce.\U0001d7cf", "127.0.0.1", id="mathematical-bold"),
+        pytest.param("\uff18.\uff18.\uff18.\uff18", "8.8.8.8", id="public-fullwidth"),
+    ],
+)
+def test_parse_host_address_folds_look_alikes_as_delivery_needs(host: str, expected: str) -> None:
+    assert parse_host_address(host) == ipaddress.ip_address(expected)
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        pytest.param("\u0661\u0662\u0667.\u0660.\u0660.\u0661", id="arabic-indic-digits"),
+        pytest.param("\u0967\u0968\u096d.0.0.1", id="devanagari-digits"),
+        pytest.param("127.0.0.\u0661", id="arabic-indic-last-digit"),
+    ],
+)
+def test_parse_host_address_reads_numbers_from_ascii_digits_only(host: str) -> None:
+    assert parse_host_address(host) is None
+
+
+@pytest.mark.parametrize(
+    ("host", "folded"),
+    [
+        pytest.param("EXAMPLE.com", "example.com", id="case"),
+        pytest.param("ｅｘａｍｐｌｅ.com", "example.com", id="fullwidth"),
+        pytest.param("a\u3002b\uff0ec\uff61d", "a.b.c.d", id="full-stops"),
+        pytest.param("ex\u00adam\u200bple.com", "example.com", id="ignored-characters"),
+        pytest.param("%65xample.com", "example.com", id="percent-encoded"),
+        pytest.param("bücher.example", "bücher.example", id="idn-stays-unicode"),
+        pytest.param("\u0661\u0662\u0667", "\u0661\u0662\u0667", id="arabic-indic-digits-stay"),
+        pytest.param("127.0.0\u2488", "127.0.01.", id="digit-full-stop-is-two-characters"),
+    ],
+)
+def test_fold_host(host: str, folded: str) -> None:
+    assert fold_host(host) == folded
