@@ -5,12 +5,44 @@ from __future__ import annotations
 import base64
 import time
 import uuid
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
 ACCOUNT_ID = "123456789012"
 API_ID = "local"
+
+# Request headers: (name, value) pairs in the order received, as the local server reads them off
+# the wire (a name may repeat, in any case); or a mapping, one header a name, as tests build them.
+Headers = Mapping[str, str] | Iterable[tuple[str, str]]
+
+
+def combine_headers(headers: Headers | None) -> tuple[dict[str, str], list[str]]:
+    """Request headers as an HTTP API (payload format 2.0) passes them on: ``(headers, cookies)``.
+
+    Names are lower-cased. A header received more than once (in any case) becomes one value, the
+    values joined with commas in the order received ("Duplicate headers are combined with
+    commas"): two ``X-Api-Key`` headers arrive as ``"k1,k2"``. ``Cookie`` headers are left out of
+    ``headers``; their cookies (``name=value`` each, split on ``;``) make the ``cookies`` list.
+    A mapping has one header a name: where two keys differ only in case, the later one is taken
+    (``{"content-type": "application/json", **overrides}`` overrides, as callers expect).
+    """
+    if isinstance(headers, Mapping):
+        pairs: Iterable[tuple[str, str]] = {name.lower(): value for name, value in headers.items()}.items()
+    else:
+        pairs = headers or ()
+    combined: dict[str, str] = {}
+    cookies: list[str] = []
+    for name, value in pairs:
+        lowered = name.lower()
+        if lowered == "cookie":
+            cookies += [cookie.strip() for cookie in value.split(";") if cookie.strip()]
+        elif lowered in combined:
+            combined[lowered] = f"{combined[lowered]},{value}"
+        else:
+            combined[lowered] = value
+    return combined, cookies
 
 
 def _request_context(method: str, path: str, route_key: str, source_ip: str) -> dict[str, Any]:
@@ -35,7 +67,7 @@ def http_api_event(
     *,
     route_key: str,
     path_parameters: dict[str, str] | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Headers | None = None,
     query: str = "",
     body: bytes | str | None = None,
     authorizer_context: dict[str, Any] | None = None,
@@ -43,10 +75,11 @@ def http_api_event(
 ) -> dict[str, Any]:
     """The event a function behind an HTTP API route receives.
 
-    Headers are lower-cased and repeated query parameters comma-joined, as API Gateway does.
-    A body that is not UTF-8 text is base64-encoded.
+    Headers are lower-cased, repeated headers and query parameters comma-joined and cookies
+    moved to ``cookies`` (see :func:`combine_headers`), as API Gateway does. A body that is not
+    UTF-8 text is base64-encoded.
     """
-    lowered = {name.lower(): value for name, value in (headers or {}).items()}
+    lowered, cookies = combine_headers(headers)
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": route_key,
@@ -56,6 +89,8 @@ def http_api_event(
         "requestContext": _request_context(method, path, route_key, source_ip),
         "isBase64Encoded": False,
     }
+    if cookies:
+        event["cookies"] = cookies
     lowered.setdefault("user-agent", "")
     event["requestContext"]["http"]["userAgent"] = lowered["user-agent"]
     if query:
@@ -77,10 +112,13 @@ def http_api_event(
     return event
 
 
-def authorizer_event(method: str, path: str, *, route_key: str, headers: dict[str, str] | None = None, query: str = "") -> dict[str, Any]:
-    """The event a REQUEST authorizer (payload 2.0) receives for a request to ``route_key``."""
+def authorizer_event(
+    method: str, path: str, *, route_key: str, headers: Headers | None = None, query: str = ""
+) -> dict[str, Any]:
+    """The event a REQUEST authorizer (payload 2.0) receives for a request to ``route_key``:
+    headers combined as for the function (:func:`combine_headers`)."""
     request = http_api_event(method, path, route_key=route_key, headers=headers, query=query)
-    return {
+    event = {
         "version": "2.0",
         "type": "REQUEST",
         "routeArn": f"arn:aws:execute-api:us-east-1:{ACCOUNT_ID}:{API_ID}/$default/{method}{path}",
@@ -92,3 +130,6 @@ def authorizer_event(method: str, path: str, *, route_key: str, headers: dict[st
         "queryStringParameters": request.get("queryStringParameters", {}),
         "requestContext": request["requestContext"],
     }
+    if "cookies" in request:
+        event["cookies"] = request["cookies"]
+    return event

@@ -4,6 +4,10 @@ Answers as API Gateway does where the function does not: 404 ``{"message":"Not F
 an unknown route, 401 ``{"message":"Unauthorized"}`` when the authorizer raises
 ``Unauthorized``, 403 ``{"message":"Forbidden"}`` when it returns ``isAuthorized: false``, and
 500 ``{"message":"Internal Server Error"}`` when a function fails.
+
+Request headers reach the authorizer and the function as an HTTP API passes them (payload 2.0):
+names lower-cased, a repeated header as one comma-joined value (two ``X-Api-Key`` headers are
+``"k1,k2"``, which no key matches), cookies in ``cookies`` rather than a ``cookie`` header.
 """
 
 from __future__ import annotations
@@ -14,11 +18,12 @@ import json
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from local_runtime.events import authorizer_event, http_api_event
+from local_runtime.events import Headers, authorizer_event, http_api_event
 from local_runtime.lambda_context import LocalLambdaContext
 from local_runtime.openapi import documentation
 from local_runtime.template import Function, Route, Template
@@ -74,7 +79,11 @@ class Gateway:
         self.functions = {name: LoadedFunction(function) for name, function in template.functions().items()}
         self.authorizer = template.authorizer_function()
 
-    def handle(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> GatewayResponse:
+    def handle(self, method: str, path: str, query: str, headers: Headers, body: bytes) -> GatewayResponse:
+        """``headers``: as received, (name, value) pairs where a name may repeat; the authorizer
+        and the function get them as API Gateway passes them on (repeated headers joined with
+        commas, cookies in ``cookies``: :func:`~local_runtime.events.combine_headers`)."""
+        headers = headers if isinstance(headers, Mapping) else list(headers)
         served = documentation(method, path)  # the API's description needs no credential
         if served is not None:
             content_type, document = served

@@ -23,7 +23,7 @@ def make_server(gateway: Gateway, host: str, port: int) -> ThreadingHTTPServer:
                 return
             body = self.rfile.read(length) if length else b""
             url = urlsplit(self.path)
-            headers = {name.lower(): value for name, value in self.headers.items()}
+            headers = self.headers.items()  # every header as received: repeated ones too, in order
             response, elapsed_ms = timed(gateway, self.command, url.path, url.query, headers, body)
             self.send_response(response.status)
             for name, value in response.headers.items():
