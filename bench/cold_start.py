@@ -331,14 +331,14 @@ class ColdStart:
                 os.environ.update(stack.function_environment(logical_id))
             from integration import wiring
             from integration.application.api_keys import CreateApiKeyUseCase
+            from integration.domain.principal import operator
 
             wiring.reset()
             issued = CreateApiKeyUseCase(wiring.api_key_repository()).execute(
-                tenant_id="demo",
+                operator("demo"),
                 name="cold start",
                 scopes=["api-keys:read", "api-keys:write", "webhooks:read", "webhooks:write"],
                 expires_at=None,
-                granted_to_caller=None,
             )
             wiring.reset()
         finally:

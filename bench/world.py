@@ -287,10 +287,11 @@ class World:
     def create_key(self, tenant: str, name: str = "bench") -> tuple[str, str]:
         """A key with every scope, made by the use case the API uses: (id, plaintext)."""
         from integration.application.api_keys import CreateApiKeyUseCase
+        from integration.domain.principal import operator
         from integration.wiring import api_key_repository
 
         issued = CreateApiKeyUseCase(api_key_repository()).execute(
-            tenant_id=tenant, name=name, scopes=list(ALL_SCOPES), expires_at=None, granted_to_caller=None
+            operator(tenant), name=name, scopes=list(ALL_SCOPES), expires_at=None
         )
         return issued.api_key.id, issued.plaintext
 

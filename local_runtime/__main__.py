@@ -93,11 +93,12 @@ def main() -> int:
         os.environ["WEBHOOK_ALLOW_LOOPBACK"] = "true"
 
         from integration.application.api_keys import CreateApiKeyUseCase
+        from integration.domain.principal import operator
         from integration.domain.scopes import ALL_SCOPES
         from integration.wiring import api_key_repository
 
         bootstrap = CreateApiKeyUseCase(api_key_repository()).execute(
-            tenant_id=DEMO_TENANT, name="bootstrap (make run)", scopes=list(ALL_SCOPES), expires_at=None, granted_to_caller=None
+            operator(DEMO_TENANT), name="bootstrap (make run)", scopes=list(ALL_SCOPES), expires_at=None
         )
         gateway = Gateway(template)
         server = make_server(gateway, HOST, api_port)

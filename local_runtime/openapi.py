@@ -70,7 +70,7 @@ GATEWAY_MESSAGE_SCHEMA = {
 }
 
 ERROR_DESCRIPTIONS = {
-    "400": "The body is not valid JSON.",
+    "400": "The body is not valid JSON (or not UTF-8).",
     "401": "No credential, or one that is malformed, unknown, revoked or expired (answered by API Gateway).",
     "403": "The credential lacks the operation's scope.",
     "404": "No such resource for this tenant.",
@@ -78,7 +78,7 @@ ERROR_DESCRIPTIONS = {
     "412": "`If-Match` names a version that is no longer current.",
     "413": "The body is over 16 KiB.",
     "415": "The body is not `application/json`.",
-    "422": "A field is wrong; `errors` names each one.",
+    "422": "A field is wrong, or the body nests deeper than 32 levels or writes a number over 64 characters; `errors` names each one.",
     "429": "Too many requests (API Gateway throttling).",
     "500": "Something went wrong on our side.",
 }
@@ -135,7 +135,7 @@ def build_document(template: Template | None = None) -> dict[str, Any]:
         for path, operations in schema.model_dump(by_alias=True, exclude_none=True, mode="json").get("paths", {}).items():
             for method in operations:
                 summaries[(method, path)] = headline.split(": ", 1)[-1].rstrip(".")
-                if getattr(module.lambda_handler, "idempotent", False):
+                if module.app.idempotent:
                     idempotent.add((method, path))
     document = json.loads(merge.get_openapi_json_schema())
     return _finish(document, summaries, idempotent)
@@ -154,8 +154,9 @@ IDEMPOTENCY_KEY_PARAMETER = {
     "required": False,
     "description": (
         "A unique key (e.g. a UUID) that makes the request safe to retry: the same key with the same "
-        "request answers the first success again (with `Idempotent-Replayed: true`) for 24 hours; "
-        "with another request, 422; while the first runs, 409."
+        "request from the same credential answers the first success again (with `Idempotent-Replayed: true`) "
+        "for 24 hours, once the credential has passed the operation's scope check; with another request, 422; "
+        "while the first runs, 409. The same key from another credential is another key."
     ),
     "schema": {"type": "string", "minLength": 16, "maxLength": 255, "pattern": "^[!-~]+$"},
 }

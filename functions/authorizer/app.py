@@ -3,9 +3,10 @@
 Accepts an API key as ``Authorization: Bearer <key>`` or ``X-Api-Key: <key>``, and, when the
 deployment names an OIDC issuer (``OIDC_ISSUER``), a JWT from that issuer as
 ``Authorization: Bearer <jwt>`` (sign-in for people). Authenticated: passes ``tenantId``,
-``credentialId`` (the key's id, or ``oidc:<sub>``) and ``scopes`` (space-separated) to the
-function. Anything else raises ``Unauthorized``, which API Gateway answers with 401. Scopes are
-checked by the function (403), which knows what its route needs.
+``credentialId`` (the key's id, or ``oidc:<sub>``), ``scopes`` (space-separated) and
+``expiresAt`` (the key's expiry, or empty) to the function (``authorizer_context``). Anything
+else raises ``Unauthorized``, which API Gateway answers with 401. Scopes are checked by the
+function (403), which knows what its route needs.
 
 The event and the answer are plain dicts (payload 2.0; simple responses): Powertools'
 ``APIGatewayAuthorizerEventV2``/``APIGatewayAuthorizerResponseV2`` would import every one of its
@@ -15,7 +16,7 @@ For the same reason the authorizer does not load the X-Ray SDK (see :mod:`integr
 
 from typing import Any
 
-from integration.api.credentials import CredentialKind, PresentedCredential, presented_credential
+from integration.api.credentials import CredentialKind, PresentedCredential, authorizer_context, presented_credential
 from integration.domain.errors import AuthenticationError
 from integration.domain.principal import Principal
 from integration.observability import logger
@@ -48,11 +49,4 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     logger.info(
         "authenticated", tenant_id=principal.tenant_id, credential_id=principal.credential_id, credential_kind=credential.kind.value
     )
-    return {
-        "isAuthorized": True,
-        "context": {
-            "tenantId": principal.tenant_id,
-            "credentialId": principal.credential_id,
-            "scopes": " ".join(sorted(principal.scopes)),
-        },
-    }
+    return {"isAuthorized": True, "context": authorizer_context(principal)}

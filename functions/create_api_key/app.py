@@ -11,18 +11,14 @@ from integration.domain.scopes import Scope
 from integration.observability import http_entry_point, metrics
 from integration.wiring import api_key_repository
 
-app = create_app()
+app = create_app(Scope.API_KEYS_WRITE, idempotent=True)
 
 
 @app.post("/api-keys", status_code=201)
 def create_api_key(body: CreateApiKeyRequest) -> Response[CreatedApiKeyView]:
-    principal = app.principal(Scope.API_KEYS_WRITE)
+    principal = app.principal()
     issued = CreateApiKeyUseCase(api_key_repository()).execute(
-        tenant_id=principal.tenant_id,
-        name=body.name,
-        scopes=[scope.value for scope in body.scopes],
-        expires_at=body.expires_at,
-        granted_to_caller=principal.scopes,
+        principal, name=body.name, scopes=[scope.value for scope in body.scopes], expires_at=body.expires_at
     )
     metrics.add_metric(name="ApiKeysCreated", unit=MetricUnit.Count, value=1)
     view = CreatedApiKeyView.of_issued(issued, utc_now())
@@ -34,4 +30,4 @@ def create_api_key(body: CreateApiKeyRequest) -> Response[CreatedApiKeyView]:
     )
 
 
-lambda_handler = http_entry_point(app.resolve, idempotent=True)
+lambda_handler = http_entry_point(app.resolve)

@@ -11,12 +11,12 @@ from integration.domain.scopes import Scope
 from integration.observability import http_entry_point, metrics
 from integration.wiring import webhook_repository
 
-app = create_app()
+app = create_app(Scope.WEBHOOKS_WRITE, idempotent=True)
 
 
 @app.post("/webhooks", status_code=201)
 def create_webhook(body: CreateWebhookRequest) -> Response[CreatedWebhookView]:
-    principal = app.principal(Scope.WEBHOOKS_WRITE)
+    principal = app.principal()
     webhook = CreateWebhookUseCase(webhook_repository(), webhook_rules()).execute(principal, body.fields(body.status))
     metrics.add_metric(name="WebhooksCreated", unit=MetricUnit.Count, value=1)
     return Response(
@@ -27,4 +27,4 @@ def create_webhook(body: CreateWebhookRequest) -> Response[CreatedWebhookView]:
     )
 
 
-lambda_handler = http_entry_point(app.resolve, idempotent=True)
+lambda_handler = http_entry_point(app.resolve)

@@ -13,7 +13,7 @@ from integration.domain.scopes import Scope
 from integration.observability import http_entry_point, metrics
 from integration.wiring import webhook_repository
 
-app = create_app()
+app = create_app(Scope.WEBHOOKS_WRITE)
 
 IF_MATCH_DESCRIPTION = "Delete only if the webhook's ETag is still this one (a GET's `ETag`), else 412; `*`: if it exists."
 
@@ -22,7 +22,7 @@ IF_MATCH_DESCRIPTION = "Delete only if the webhook's ETag is still this one (a G
 def delete_webhook(
     webhook_id: str, if_match: Annotated[str | None, Header(description=IF_MATCH_DESCRIPTION)] = None
 ) -> Response[None]:
-    principal = app.principal(Scope.WEBHOOKS_WRITE)
+    principal = app.principal()
     DeleteWebhookUseCase(webhook_repository()).execute(principal, webhook_id, precondition=parse_if_match(if_match))
     metrics.add_metric(name="WebhooksDeleted", unit=MetricUnit.Count, value=1)
     return Response(status_code=204)

@@ -8,12 +8,12 @@ from integration.domain.scopes import Scope
 from integration.observability import http_entry_point
 from integration.wiring import api_key_repository
 
-app = create_app()
+app = create_app(Scope.API_KEYS_READ)
 
 
 @app.get("/api-keys/<api_key_id>")
 def get_api_key(api_key_id: str) -> ApiKeyView:
-    principal = app.principal(Scope.API_KEYS_READ)
+    principal = app.principal()
     key = GetApiKeyUseCase(api_key_repository()).execute(principal, api_key_id)
     return ApiKeyView.of(key, utc_now())
 

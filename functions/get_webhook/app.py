@@ -10,12 +10,12 @@ from integration.domain.scopes import Scope
 from integration.observability import http_entry_point
 from integration.wiring import webhook_repository
 
-app = create_app()
+app = create_app(Scope.WEBHOOKS_READ)
 
 
 @app.get("/webhooks/<webhook_id>")
 def get_webhook(webhook_id: str) -> Response[WebhookView]:
-    principal = app.principal(Scope.WEBHOOKS_READ)
+    principal = app.principal()
     webhook = GetWebhookUseCase(webhook_repository()).execute(principal, webhook_id)
     return Response(
         status_code=200, content_type="application/json", body=WebhookView.of(webhook), headers={"ETag": etag(webhook.version)}

@@ -12,7 +12,7 @@ from integration.domain.scopes import Scope
 from integration.observability import http_entry_point
 from integration.wiring import list_deliveries
 
-app = create_app()
+app = create_app(Scope.WEBHOOKS_READ)
 
 
 @app.get("/webhooks/<webhook_id>/deliveries")
@@ -22,7 +22,7 @@ def list_webhook_deliveries(
     cursor: Annotated[str | None, Query(min_length=1, max_length=1024)] = None,
     status: Annotated[DeliveryStatus | None, Query()] = None,
 ) -> DeliveryPageView:
-    principal = app.principal(Scope.WEBHOOKS_READ)
+    principal = app.principal()
     page = list_deliveries().execute(principal, webhook_id, status=status, limit=limit, cursor=cursor)
     return DeliveryPageView.of(page)
 

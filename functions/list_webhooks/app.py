@@ -13,7 +13,7 @@ from integration.domain.webhooks import WebhookStatus
 from integration.observability import http_entry_point
 from integration.wiring import webhook_repository
 
-app = create_app()
+app = create_app(Scope.WEBHOOKS_READ)
 
 
 @app.get("/webhooks")
@@ -22,7 +22,7 @@ def list_webhooks(
     cursor: Annotated[str | None, Query(min_length=1, max_length=1024)] = None,
     status: Annotated[WebhookStatus | None, Query()] = None,
 ) -> WebhookPageView:
-    principal = app.principal(Scope.WEBHOOKS_READ)
+    principal = app.principal()
     page = ListWebhooksUseCase(webhook_repository()).execute(principal, status=status, limit=limit, cursor=cursor)
     return WebhookPageView.of(page)
 

@@ -10,15 +10,15 @@ from integration.domain.scopes import Scope
 from integration.observability import http_entry_point, metrics
 from integration.wiring import api_key_repository
 
-app = create_app()
+app = create_app(Scope.API_KEYS_WRITE, idempotent=True)
 
 
 @app.post("/api-keys/<api_key_id>/revoke")
 def revoke_api_key(api_key_id: str) -> ApiKeyView:
-    principal = app.principal(Scope.API_KEYS_WRITE)
+    principal = app.principal()
     key = RevokeApiKeyUseCase(api_key_repository()).execute(principal, api_key_id)
     metrics.add_metric(name="ApiKeysRevoked", unit=MetricUnit.Count, value=1)
     return ApiKeyView.of(key, utc_now())
 
 
-lambda_handler = http_entry_point(app.resolve, idempotent=True)
+lambda_handler = http_entry_point(app.resolve)

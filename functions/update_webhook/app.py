@@ -14,7 +14,7 @@ from integration.domain.scopes import Scope
 from integration.observability import http_entry_point
 from integration.wiring import webhook_repository
 
-app = create_app()
+app = create_app(Scope.WEBHOOKS_WRITE)
 
 IF_MATCH_DESCRIPTION = "Replace only if the webhook's ETag is still this one (a GET's `ETag`), else 412; `*`: if it exists."
 
@@ -25,7 +25,7 @@ def update_webhook(
     body: UpdateWebhookRequest,
     if_match: Annotated[str | None, Header(description=IF_MATCH_DESCRIPTION)] = None,
 ) -> Response[WebhookView]:
-    principal = app.principal(Scope.WEBHOOKS_WRITE)
+    principal = app.principal()
     use_case = UpdateWebhookUseCase(webhook_repository(), webhook_rules())
     webhook = use_case.execute(principal, webhook_id, body.fields(body.status), precondition=parse_if_match(if_match))
     return Response(

@@ -11,7 +11,7 @@ from boto3.dynamodb.types import TypeDeserializer
 from tests.conftest import ALL, Api, scan_all
 
 PROBLEM = "application/problem+json"
-VIEW_FIELDS = {"id", "name", "scopes", "prefix", "status", "created_at", "expires_at", "revoked_at", "last_used_at"}
+VIEW_FIELDS = {"id", "name", "scopes", "prefix", "status", "created_at", "created_by", "expires_at", "revoked_at", "last_used_at"}
 FUTURE = "2100-01-01T00:00:00Z"
 
 _deserializer = TypeDeserializer()

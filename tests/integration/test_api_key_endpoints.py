@@ -12,6 +12,7 @@ from integration import wiring
 from integration.application.api_keys import CreateApiKeyUseCase
 from integration.domain.ids import is_valid_id
 from integration.domain.key_format import display_prefix, hash_key, is_well_formed
+from integration.domain.principal import operator
 from tests.conftest import BASE, Api
 from tests.integration.helpers import VIEW_FIELDS, create_key, outbox
 
@@ -83,7 +84,7 @@ def test_list_shows_the_tenants_keys_newest_first(api: Api) -> None:
     for offset, name in [(1, "middle"), (0, "oldest"), (2, "newest")]:
         pinned = start + timedelta(seconds=offset)
         issued = CreateApiKeyUseCase(repository, clock=lambda at=pinned: at).execute(
-            tenant_id="tenant-a", name=name, scopes=["api-keys:read"], expires_at=None, granted_to_caller=None
+            operator("tenant-a"), name=name, scopes=["api-keys:read"], expires_at=None
         )
         ids_by_age[name] = issued.api_key.id
 
@@ -123,7 +124,7 @@ def test_pagination_yields_every_key_exactly_once_and_ends_with_a_null_cursor(
 def test_list_returns_20_keys_by_default(api: Api) -> None:
     create = CreateApiKeyUseCase(wiring.api_key_repository())
     for n in range(21):
-        create.execute(tenant_id="tenant-a", name=f"key {n}", scopes=["api-keys:read"], expires_at=None, granted_to_caller=None)
+        create.execute(operator("tenant-a"), name=f"key {n}", scopes=["api-keys:read"], expires_at=None)
 
     _, _, page = api.call("GET", "/api-keys")
 

@@ -33,10 +33,11 @@ def test_creating_a_key_records_exactly_one_api_key_created_event(api: Api, dyna
     assert event["tenant_id"] == "tenant-a"
     assert event["aggregate_id"] == created["id"]
     detail = event["detail"]
-    assert set(detail) == {"apiKeyId", "tenantId", "name", "eventId", "occurredAt", "version"}
+    assert set(detail) == {"apiKeyId", "tenantId", "name", "createdBy", "eventId", "occurredAt", "version"}
     assert detail["apiKeyId"] == created["id"]
     assert detail["tenantId"] == "tenant-a"
     assert detail["name"] == "deploy bot"
+    assert detail["createdBy"] == created["created_by"] == "key_test"
     assert detail["version"] == 1
     assert detail["eventId"] == event["event_id"] and is_valid_id(detail["eventId"], "evt")
     assert detail["occurredAt"].endswith("Z")

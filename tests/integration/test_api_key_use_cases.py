@@ -17,7 +17,7 @@ from integration.application.api_keys import (
 from integration.domain.api_keys import IssuedApiKey
 from integration.domain.errors import AuthenticationError
 from integration.domain.events import DomainEvent, api_key_revoked
-from integration.domain.principal import Principal
+from integration.domain.principal import Principal, operator
 from integration.infrastructure.api_key_repository import DynamoDBApiKeyRepository
 from tests.integration.helpers import outbox
 
@@ -38,7 +38,7 @@ def create(
     repository: DynamoDBApiKeyRepository, at: datetime = T0, *, tenant: str = "tenant-a", expires_at: datetime | None = None
 ) -> IssuedApiKey:
     return CreateApiKeyUseCase(repository, clock=lambda: at).execute(
-        tenant_id=tenant, name="ci", scopes=["api-keys:read"], expires_at=expires_at, granted_to_caller=None
+        operator(tenant), name="ci", scopes=["api-keys:read"], expires_at=expires_at
     )
 
 
@@ -111,6 +111,8 @@ def test_authenticate_gives_the_keys_tenant_and_scopes_until_the_instant_it_expi
 
     who = AuthenticateApiKeyUseCase(repository, clock=lambda: expires_at - timedelta(microseconds=1)).execute(issued.plaintext)
 
-    assert who == Principal(tenant_id="tenant-b", credential_id=issued.api_key.id, scopes=frozenset({"api-keys:read"}))
+    assert who == Principal(
+        tenant_id="tenant-b", credential_id=issued.api_key.id, scopes=frozenset({"api-keys:read"}), expires_at=expires_at
+    )
     with pytest.raises(AuthenticationError):
         AuthenticateApiKeyUseCase(repository, clock=lambda: expires_at).execute(issued.plaintext)

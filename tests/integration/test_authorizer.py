@@ -12,6 +12,7 @@ import pytest
 from integration import wiring
 from integration.application.api_keys import CreateApiKeyUseCase
 from integration.domain.key_format import generate_key
+from integration.domain.principal import operator
 from tests.conftest import Api
 from tests.integration.helpers import FUTURE, create_key, items
 
@@ -44,6 +45,7 @@ def test_a_valid_key_is_authorized_with_its_tenant_id_and_scopes(
             "tenantId": "tenant-b",
             "credentialId": created["id"],
             "scopes": "api-keys:read api-keys:write webhooks:read",
+            "expiresAt": "",
         },
     }
 
@@ -99,7 +101,7 @@ def test_a_key_whose_expiry_has_passed_is_unauthorized(api: Api) -> None:
     # Created with a clock pinned in the past: it expired long before now.
     created_at = datetime(2020, 1, 1, tzinfo=UTC)
     issued = CreateApiKeyUseCase(wiring.api_key_repository(), clock=lambda: created_at).execute(
-        tenant_id="tenant-a", name="old", scopes=["api-keys:read"], expires_at=created_at + timedelta(days=30), granted_to_caller=None
+        operator("tenant-a"), name="old", scopes=["api-keys:read"], expires_at=created_at + timedelta(days=30)
     )
 
     assert refused(api, {"x-api-key": issued.plaintext}) == "Unauthorized"

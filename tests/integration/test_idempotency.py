@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 
 from integration import wiring
+from integration.application.api_keys import CreateApiKeyUseCase
+from integration.domain.principal import operator
 from tests.conftest import Api
 from tests.integration.helpers import assert_problem, items, outbox
 
@@ -64,14 +66,19 @@ def test_a_retried_create_webhook_makes_one_webhook_and_answers_the_same_secret(
 def test_a_retried_rotation_rotates_once_and_answers_the_same_new_secret(api: Api, dynamodb: Any, table_name: str) -> None:
     hook = post(api, "/webhooks", None, HOOK_BODY)[2]
     key = new_key()
-    first, again = post(api, f"/webhooks/{hook['id']}/rotate-secret", key), post(api, f"/webhooks/{hook['id']}/rotate-secret", key)
+    first, again = (
+        post(api, f"/webhooks/{hook['id']}/rotate-secret", key),
+        post(api, f"/webhooks/{hook['id']}/rotate-secret", key),
+    )
     assert first[0] == again[0] == 200 and again[2] == first[2]
     assert len(outbox(dynamodb, table_name, "WebhookSecretRotated")) == 1
     record = next(item for item in items(dynamodb, table_name) if item["PK"].startswith("IDEMPOTENCY#"))
     assert first[2]["secret"] not in json.dumps(record, default=str)
 
 
-def test_retried_revoke_and_test_act_once(api: Api, aws: Any, dynamodb: Any, table_name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_retried_revoke_and_test_act_once(
+    api: Api, aws: Any, dynamodb: Any, table_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for name, value in aws.function_environment("TestWebhookFunction").items():
         monkeypatch.setenv(name, value)
     wiring.reset()
@@ -144,3 +151,82 @@ def test_a_request_still_in_progress_answers_409_to_its_retry(api: Api) -> None:
         first.join(10)
         client.meta.events.unregister("before-call.dynamodb.TransactWriteItems", unique_id="hold")
     assert results[0][0] == 201
+
+
+# ------------------------------------------------------------------ who may be answered a replay
+
+
+def operator_key(*scopes: str, tenant: str = "tenant-a") -> tuple[str, str]:
+    """A key an operator made: (its id, its plaintext)."""
+    issued = CreateApiKeyUseCase(wiring.api_key_repository()).execute(
+        operator(tenant), name="caller", scopes=list(scopes), expires_at=None
+    )
+    return issued.api_key.id, issued.plaintext
+
+
+ALL_KEYS = ("api-keys:read", "api-keys:write", "webhooks:read", "webhooks:write")
+
+
+def post_as(api: Api, plaintext: str, path: str, idempotency_key: str, body: Any = None) -> tuple[int, dict[str, str], Any]:
+    return api.call("POST", path, key=plaintext, body=body, headers={"idempotency-key": idempotency_key})
+
+
+def test_a_replay_of_a_new_key_is_refused_to_a_key_of_the_tenant_that_lacks_the_scope(api: Api) -> None:
+    _, writer = operator_key(*ALL_KEYS)
+    _, reader = operator_key("api-keys:read")
+    key, every_scope = new_key(), {"name": "root", "scopes": list(ALL_KEYS)}
+    original = post_as(api, writer, "/api-keys", key, every_scope)
+
+    replayed = post_as(api, reader, "/api-keys", key, every_scope)
+
+    assert original[0] == 201
+    problem = assert_problem(replayed, 403)
+    assert problem["detail"] == "this operation needs the scope api-keys:write"
+    assert original[2]["key"] not in json.dumps(replayed[2]) and "intk_" not in json.dumps(replayed[2])
+    assert "idempotent-replayed" not in replayed[1]
+
+
+def test_the_same_idempotency_key_from_another_credential_is_another_request(api: Api, dynamodb: Any, table_name: str) -> None:
+    _, first_writer = operator_key(*ALL_KEYS)
+    _, second_writer = operator_key(*ALL_KEYS)
+    key = new_key()
+
+    mine = post_as(api, first_writer, "/api-keys", key, KEY_BODY)
+    theirs = post_as(api, second_writer, "/api-keys", key, KEY_BODY)
+    mine_again = post_as(api, first_writer, "/api-keys", key, KEY_BODY)
+
+    assert mine[0] == theirs[0] == mine_again[0] == 201
+    assert "idempotent-replayed" not in theirs[1] and theirs[2]["id"] != mine[2]["id"] and theirs[2]["key"] != mine[2]["key"]
+    assert mine_again[1]["idempotent-replayed"] == "true" and mine_again[2] == mine[2]
+    assert len(outbox(dynamodb, table_name, "ApiKeyCreated")) == 2 + 2  # the two callers' keys, then one each
+    records = [item for item in items(dynamodb, table_name) if item["PK"].startswith("IDEMPOTENCY#")]
+    assert len(records) == 2
+
+
+def test_a_replay_of_a_rotated_secret_is_refused_without_the_scope_and_never_crosses_credentials(api: Api) -> None:
+    _, writer = operator_key(*ALL_KEYS)
+    _, reader = operator_key("webhooks:read")
+    _, other_writer = operator_key("webhooks:write")
+    hook = post(api, "/webhooks", None, HOOK_BODY)[2]
+    key, path = new_key(), f"/webhooks/{hook['id']}/rotate-secret"
+    rotated = post_as(api, writer, path, key)
+
+    refused = post_as(api, reader, path, key)
+    other = post_as(api, other_writer, path, key)
+
+    assert rotated[0] == 200 and rotated[2]["secret"].startswith("whsec_")
+    assert_problem(refused, 403)
+    assert "whsec_" not in json.dumps(refused[2])
+    assert other[0] == 200 and "idempotent-replayed" not in other[1]
+    assert other[2]["secret"] != rotated[2]["secret"]  # a rotation of its own, not the first caller's secret
+
+
+def test_a_revoked_key_gets_no_replay_of_what_it_made(api: Api) -> None:
+    writer_id, writer = operator_key(*ALL_KEYS)
+    key = new_key()
+    assert post_as(api, writer, "/api-keys", key, KEY_BODY)[0] == 201
+    assert api.call("POST", f"/api-keys/{writer_id}/revoke")[0] == 200
+
+    status, _, body = post_as(api, writer, "/api-keys", key, KEY_BODY)
+
+    assert (status, body) == (401, {"message": "Unauthorized"})

@@ -197,7 +197,7 @@ def test_a_valid_token_is_authorized_with_its_tenant_subject_and_this_services_s
 
     assert response == {
         "isAuthorized": True,
-        "context": {"tenantId": "tenant-j", "credentialId": "oidc:user-123", "scopes": "api-keys:read webhooks:read"},
+        "context": {"tenantId": "tenant-j", "credentialId": "oidc:user-123", "scopes": "api-keys:read webhooks:read", "expiresAt": ""},
     }
     assert oidc.requests == ["/.well-known/openid-configuration", "/keys"]
 
@@ -479,9 +479,10 @@ with mock_aws():
     os.environ.update(stack.function_environment("AuthorizerFunction"))
     os.environ["OIDC_ISSUER"] = sys.argv[1]
     from integration.application.api_keys import CreateApiKeyUseCase
+    from integration.domain.principal import operator
     from integration import wiring
     key = CreateApiKeyUseCase(wiring.api_key_repository()).execute(
-        tenant_id="t", name="n", scopes=["api-keys:read"], expires_at=None, granted_to_caller=None).plaintext
+        operator("t"), name="n", scopes=["api-keys:read"], expires_at=None).plaintext
     api = Api(template)
     assert api.authorize({"authorization": "Bearer " + key})["isAuthorized"] is True
     print("after an API key:", "jwt" in sys.modules)

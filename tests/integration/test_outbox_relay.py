@@ -26,7 +26,7 @@ SCHEMAS = PROJECT_ROOT / "layers" / "shared" / "integration" / "event_schemas"
 ATTEMPTS = 1 + len(RETRY_DELAYS_SECONDS)  # PutEvents attempts per chunk within one invocation
 META = {"eventId", "occurredAt", "version"}
 DOCUMENTED_FIELDS = {
-    "ApiKeyCreated": {"apiKeyId", "tenantId", "name"} | META,
+    "ApiKeyCreated": {"apiKeyId", "tenantId", "name", "createdBy"} | META,
     "ApiKeyRevoked": {"apiKeyId", "tenantId"} | META,
     "WebhookCreated": {"webhookId", "tenantId", "name", "url"} | META,
     "WebhookUpdated": {"webhookId", "tenantId", "changes"} | META,

@@ -3,22 +3,31 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 
-from integration.domain.api_keys import ApiKey, ApiKeyStatus, IssuedApiKey, issue_api_key, normalise_scopes
+from integration.domain.api_keys import ApiKey, ApiKeyStatus, IssuedApiKey, expiry_within_creator, issue_api_key, normalise_scopes
 from integration.domain.errors import InvalidFieldError, PermissionDeniedError
 from integration.domain.ids import is_valid_id
 from integration.domain.key_format import display_prefix, hash_key, is_well_formed
+from integration.domain.principal import operator
 from integration.domain.scopes import ALL_SCOPES
 
 NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
+OPERATOR_SCOPES = operator("tenant-a").scopes
 
 
 def issue(**overrides: Any) -> IssuedApiKey:
-    arguments = {"tenant_id": "tenant-a", "name": "ci", "scopes": ("api-keys:read",), "expires_at": None, "now": NOW}
+    arguments = {
+        "tenant_id": "tenant-a",
+        "name": "ci",
+        "scopes": ("api-keys:read",),
+        "expires_at": None,
+        "now": NOW,
+        "created_by": "key_01M8KJT9KVMG2QW1G7XR3E6TNP",
+    }
     return issue_api_key(**{**arguments, **overrides})
 
 
@@ -27,14 +36,14 @@ def issue(**overrides: Any) -> IssuedApiKey:
 
 def test_no_scopes_is_refused_on_the_scopes_field() -> None:
     with pytest.raises(InvalidFieldError) as refused:
-        normalise_scopes([], None)
+        normalise_scopes([], OPERATOR_SCOPES)
 
     assert refused.value.field == "scopes"
 
 
 def test_an_unknown_scope_is_refused_and_named() -> None:
     with pytest.raises(InvalidFieldError) as refused:
-        normalise_scopes(["api-keys:read", "admin:everything"], None)
+        normalise_scopes(["api-keys:read", "admin:everything"], OPERATOR_SCOPES)
 
     assert refused.value.field == "scopes"
     assert "admin:everything" in refused.value.message
@@ -54,19 +63,56 @@ def test_a_caller_may_grant_a_subset_of_its_own_scopes() -> None:
 
 
 def test_scopes_are_de_duplicated_and_put_in_catalogue_order() -> None:
-    granted = normalise_scopes(["api-keys:write", "webhooks:read", "api-keys:write", "webhooks:read"], None)
+    granted = normalise_scopes(["api-keys:write", "webhooks:read", "api-keys:write", "webhooks:read"], OPERATOR_SCOPES)
 
     assert granted == ("webhooks:read", "api-keys:write")
 
 
-def test_an_operator_without_a_caller_scope_set_may_grant_every_scope() -> None:
-    assert normalise_scopes(list(reversed(ALL_SCOPES)), None) == ALL_SCOPES
+def test_an_operator_may_grant_every_scope() -> None:
+    assert normalise_scopes(list(reversed(ALL_SCOPES)), OPERATOR_SCOPES) == ALL_SCOPES
     assert ALL_SCOPES == ("webhooks:read", "webhooks:write", "api-keys:read", "api-keys:write")
 
 
 def test_a_caller_with_no_scopes_cannot_grant_any() -> None:
     with pytest.raises(PermissionDeniedError):
         normalise_scopes(["api-keys:read"], frozenset())
+
+
+# ------------------------------------------------------------------ expiry_within_creator
+
+CREATOR_EXPIRES_AT = NOW + timedelta(hours=1)
+
+
+def test_a_key_made_by_a_key_that_expires_takes_its_expiry_when_none_is_asked() -> None:
+    assert expiry_within_creator(None, CREATOR_EXPIRES_AT) == CREATOR_EXPIRES_AT
+
+
+def test_a_key_made_by_a_key_that_expires_may_expire_earlier_or_at_the_same_instant() -> None:
+    assert expiry_within_creator(CREATOR_EXPIRES_AT - timedelta(minutes=5), CREATOR_EXPIRES_AT) == CREATOR_EXPIRES_AT - timedelta(
+        minutes=5
+    )
+    assert expiry_within_creator(CREATOR_EXPIRES_AT, CREATOR_EXPIRES_AT) == CREATOR_EXPIRES_AT
+
+
+def test_a_key_cannot_outlive_the_key_that_makes_it_by_even_a_microsecond() -> None:
+    with pytest.raises(InvalidFieldError) as refused:
+        expiry_within_creator(CREATOR_EXPIRES_AT + timedelta(microseconds=1), CREATOR_EXPIRES_AT)
+
+    assert refused.value.field == "expires_at"
+    assert refused.value.message == "must be no later than 2030-01-01T13:00:00Z, when the key creating it expires"
+
+
+def test_the_limit_is_named_in_utc_whatever_zone_the_creators_expiry_was_read_in() -> None:
+    creator = CREATOR_EXPIRES_AT.astimezone(timezone(timedelta(hours=2)))
+    with pytest.raises(InvalidFieldError) as refused:
+        expiry_within_creator(CREATOR_EXPIRES_AT + timedelta(days=1), creator)
+
+    assert "2030-01-01T13:00:00Z" in refused.value.message
+
+
+def test_a_creator_that_does_not_expire_bounds_nothing() -> None:
+    assert expiry_within_creator(None, None) is None
+    assert expiry_within_creator(NOW + timedelta(days=3650), None) == NOW + timedelta(days=3650)
 
 
 # ------------------------------------------------------------------ issue_api_key
@@ -161,6 +207,7 @@ def a_key(**overrides: Any) -> ApiKey:
         "key_hash": "0" * 64,
         "prefix": "intk_abcdef",
         "created_at": NOW - timedelta(days=1),
+        "created_by": "operator",
     }
     return ApiKey(**{**values, **overrides})
 

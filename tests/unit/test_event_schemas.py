@@ -48,7 +48,10 @@ SECRET_LOOKING = {
 
 # Every factory in integration.domain.events, with the shapes of data it is called with.
 FACTORY_CASES: dict[str, Callable[[], DomainEvent]] = {
-    "ApiKeyCreated": lambda: events.api_key_created(api_key_id=KEY_ID, tenant_id="tenant-a", name="ci", at=AT),
+    "ApiKeyCreated": lambda: events.api_key_created(api_key_id=KEY_ID, tenant_id="tenant-a", name="ci", created_by="operator", at=AT),
+    "ApiKeyCreated/by-oidc": lambda: events.api_key_created(
+        api_key_id=KEY_ID, tenant_id="tenant-a", name="ci", created_by="oidc:auth0|5f7c8ec7c33c6c004bbafe82", at=AT
+    ),
     "ApiKeyRevoked": lambda: events.api_key_revoked(api_key_id=KEY_ID, tenant_id="tenant-a", at=AT),
     "WebhookCreated": lambda: events.webhook_created(
         webhook_id=WEBHOOK_ID, tenant_id="tenant-a", name="orders", url="https://example.com/hooks?x=1", at=AT

@@ -24,18 +24,12 @@ metrics = Metrics()
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
-def http_entry_point(resolve: Handler, *, idempotent: bool = False) -> Handler:
+def http_entry_point(resolve: Handler) -> Handler:
     """Wrap an API function: correlation id = the API Gateway request id, traced, metrics flushed.
-    ``idempotent``: honour the ``Idempotency-Key`` header (see :mod:`integration.api.idempotency`).
 
     The event itself is never logged: it carries the caller's Authorization header.
     """
     from integration.tracing import tracer  # at the function's import, during INIT
-
-    if idempotent:
-        from integration.api.idempotency import idempotent as remember_responses
-
-        resolve = remember_responses(resolve)
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
     @tracer.capture_lambda_handler(capture_response=False)
@@ -43,5 +37,4 @@ def http_entry_point(resolve: Handler, *, idempotent: bool = False) -> Handler:
     def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return resolve(event, context)
 
-    lambda_handler.idempotent = idempotent  # type: ignore[attr-defined]  # read by the OpenAPI generator
     return lambda_handler

@@ -1,13 +1,19 @@
-"""Reading the presented credential from request headers (for the authorizer)."""
+"""The credential at the edge: reading what a request presents (for the authorizer), and the
+authorizer's context, which carries the caller it established to every function."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
+from integration.api.headers import header
+from integration.domain.errors import AuthenticationError
 from integration.domain.key_format import KEY_PREFIX
+from integration.domain.principal import Principal
 
 # A compact JWS: three base64url segments (header.payload.signature).
 _JWT_SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
@@ -41,7 +47,7 @@ def presented_credential(headers: Mapping[str, str]) -> PresentedCredential | No
     value = presented_api_key(headers)
     if value is None:
         return None
-    from_x_api_key = any(name.lower() == "x-api-key" and header.strip() for name, header in headers.items())
+    from_x_api_key = bool((header(headers, "x-api-key") or "").strip())
     if not from_x_api_key and looks_like_jwt(value):
         return PresentedCredential(CredentialKind.JWT, value)
     return PresentedCredential(CredentialKind.API_KEY, value)
@@ -53,16 +59,43 @@ def presented_api_key(headers: Mapping[str, str]) -> str | None:
     Header names are matched case-insensitively. When both headers are sent they must agree,
     so a request can never be authorized by one credential and logged as another.
     """
-    lowered = {name.lower(): value for name, value in headers.items()}
     bearer = None
-    authorization = lowered.get("authorization")
+    authorization = header(headers, "authorization")
     if authorization is not None:
         scheme, _, token = authorization.strip().partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return None
         bearer = token.strip()
-    header_key = lowered.get("x-api-key")
+    header_key = header(headers, "x-api-key")
     header_key = header_key.strip() if header_key is not None else None
     if bearer and header_key and bearer != header_key:
         return None
     return bearer or header_key or None
+
+
+def authorizer_context(principal: Principal) -> dict[str, str]:
+    """What the authorizer passes on (API Gateway's ``requestContext.authorizer.lambda``):
+    ``tenantId``, ``credentialId``, ``scopes`` (space-separated) and ``expiresAt`` (ISO 8601, or
+    empty when the credential does not expire)."""
+    return {
+        "tenantId": principal.tenant_id,
+        "credentialId": principal.credential_id,
+        "scopes": " ".join(sorted(principal.scopes)),
+        "expiresAt": principal.expires_at.isoformat() if principal.expires_at is not None else "",
+    }
+
+
+def principal_from_authorizer_context(context: Mapping[str, Any] | None) -> Principal:
+    """The caller :func:`authorizer_context` described; :class:`AuthenticationError` without one."""
+    context = context or {}
+    tenant_id = context.get("tenantId")
+    credential_id = context.get("credentialId")
+    if not tenant_id or not credential_id:
+        raise AuthenticationError("no authenticated caller on this request")
+    expires_at = context.get("expiresAt")
+    return Principal(
+        tenant_id=str(tenant_id),
+        credential_id=str(credential_id),
+        scopes=frozenset(str(context.get("scopes", "")).split()),
+        expires_at=datetime.fromisoformat(expires_at) if expires_at else None,
+    )

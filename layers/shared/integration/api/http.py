@@ -1,22 +1,38 @@
-"""The resolver every HTTP function uses, with this API's error mapping and request limits.
+"""The resolver every HTTP function uses: the order a request goes through, and the error mapping.
 
-Each function registers its one route on :func:`create_app`'s resolver. Errors become
-``application/problem+json`` here, in one place, so handlers stay: parse, call one use case,
-answer.
+Each function makes its app with :func:`create_app`, naming the scope its one route needs and
+whether it honours ``Idempotency-Key``, then registers the route. Every request then goes:
+
+1. **precheck**: what no route should parse is refused, with nothing written: an oversized
+   body (413), one that is not JSON (415), not UTF-8 (400), nested deeper than
+   :data:`MAX_JSON_DEPTH` or holding a number longer than :data:`MAX_JSON_NUMBER_LENGTH` (422),
+   or an array (422);
+2. **authorize**: the caller the authorizer established, checked for the route's scope
+   (401, 403);
+3. **idempotency** (POSTs that create or act): a stored response is answered again only now,
+   to the credential that made it (see :mod:`integration.api.idempotency`);
+4. **route**: validation of the parameters and body (422), then the handler.
+
+Errors become ``application/problem+json`` here, in one table (:data:`PROBLEMS`), so handlers
+stay: parse, call one use case, answer.
 """
 
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupportedContentType, RequestValidationError
 
-from integration.api.problems import PROBLEM_CONTENT_TYPE, field_errors, problem_json
+from integration.api.credentials import principal_from_authorizer_context
+from integration.api.headers import header
+from integration.api.problems import PROBLEM_CONTENT_TYPE, field_errors, problem_json, problem_response
 from integration.domain.errors import (
     AuthenticationError,
     ConflictError,
+    DomainError,
     InvalidFieldError,
     LimitExceededError,
     NotFoundError,
@@ -28,19 +44,39 @@ from integration.observability import logger
 
 BASE_PATH = "/api/v1/integration"
 MAX_BODY_BYTES = 16 * 1024
+MAX_JSON_DEPTH = 32
+"""Arrays and objects nested deeper than this are refused before any parser sees the body."""
+MAX_JSON_NUMBER_LENGTH = 64
+"""A number written with more characters than this (sign, digits, point, exponent) is refused."""
+
+# One left-to-right pass over the body: strings (an unterminated one runs to the end, so no
+# position is read twice), brackets, and the characters numbers are written with.
+_JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"?|[\[\]{}]|[-+0-9.eE]+')
+
+# Each domain error answers one status and problem type (looked up along the error's classes).
+PROBLEMS: dict[type[DomainError], tuple[int, str]] = {
+    InvalidFieldError: (422, "validation-error"),
+    AuthenticationError: (401, "unauthorized"),
+    PermissionDeniedError: (403, "forbidden"),
+    NotFoundError: (404, "not-found"),
+    ConflictError: (409, "conflict"),
+    LimitExceededError: (409, "limit-exceeded"),
+    PreconditionFailedError: (412, "precondition-failed"),
+}
 
 
 def problem(status: int, slug: str, detail: str, errors: list[dict[str, str]] | None = None) -> Response:
     return Response(status_code=status, content_type=PROBLEM_CONTENT_TYPE, body=problem_json(status, slug, detail, errors))
 
 
-def problem_response(status: int, slug: str, detail: str, errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
-    return {
-        "statusCode": status,
-        "headers": {"Content-Type": PROBLEM_CONTENT_TYPE},
-        "body": problem_json(status, slug, detail, errors),
-        "isBase64Encoded": False,
-    }
+def _problem_of(error: DomainError) -> tuple[int, str, str, list[dict[str, str]] | None]:
+    status, slug = next(PROBLEMS[cls] for cls in type(error).__mro__ if cls in PROBLEMS)
+    if isinstance(error, InvalidFieldError):
+        errors = [{"field": field, "message": message, "type": "invalid"} for field, message in error.errors]
+        return status, slug, "the request is not valid", errors
+    if isinstance(error, AuthenticationError):
+        return status, slug, "authenticate with an API key", None
+    return status, slug, str(error), None
 
 
 def _body_bytes(event: dict[str, Any]) -> bytes:
@@ -53,15 +89,32 @@ def _body_bytes(event: dict[str, Any]) -> bytes:
     return body.encode("utf-8")
 
 
+def _shape_refusal(body: bytes) -> tuple[str, str] | None:
+    """``(type, message)`` when the body nests too deep or writes an over-long number: Python's
+    parser would exhaust its recursion (a 500) or refuse to convert the number (a 500 too)."""
+    depth = 0
+    for token in _JSON_TOKENS.finditer(body):
+        text = token.group()
+        if text in (b"[", b"{"):
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return "too_deep", f"nests arrays and objects more than {MAX_JSON_DEPTH} levels deep"
+        elif text in (b"]", b"}"):
+            depth -= 1
+        elif text[:1] != b'"' and len(text) > MAX_JSON_NUMBER_LENGTH:
+            return "number_too_long", f"holds a number longer than {MAX_JSON_NUMBER_LENGTH} characters"
+    return None
+
+
 def _precheck(event: dict[str, Any]) -> dict[str, Any] | None:
-    """Refuse what no route should parse: oversized (413), non-JSON (415) and array (422) bodies."""
+    """Refuse what no route should parse (see the module doc); None when the body may go on."""
     body = _body_bytes(event)
     if not body:
         return None
     if len(body) > MAX_BODY_BYTES:
         return problem_response(413, "payload-too-large", f"the request body must be at most {MAX_BODY_BYTES} bytes")
     headers = event.get("headers") or {}
-    content_type = next((value for name, value in headers.items() if name.lower() == "content-type"), "application/json")
+    content_type = header(headers, "content-type") or "application/json"
     media_type = content_type.split(";")[0].strip().lower()
     if media_type != "application/json" and not media_type.endswith("+json"):
         return problem_response(415, "unsupported-media-type", "send the request body as application/json")
@@ -71,43 +124,72 @@ def _precheck(event: dict[str, Any]) -> dict[str, Any] | None:
         body.decode("utf-8")
     except UnicodeDecodeError:  # JSON is UTF-8 (RFC 8259); Powertools would fail with a 500
         return problem_response(400, "malformed-json", "the request body is not valid JSON: it is not UTF-8")
+    refused = _shape_refusal(body)
+    if refused is not None:
+        kind, message = refused
+        return problem_response(
+            422, "validation-error", "the request is not valid", [{"field": "body", "message": message, "type": kind}]
+        )
     if body.lstrip()[:1] == b"[":
         # Powertools would validate only the first element of a JSON array.
         return problem_response(
-            422, "validation-error", "the request body must be a JSON object", [{"field": "body", "message": "must be a JSON object", "type": "model_type"}]
+            422,
+            "validation-error",
+            "the request body must be a JSON object",
+            [{"field": "body", "message": "must be a JSON object", "type": "model_type"}],
         )
     return None
 
 
 class IntegrationResolver(APIGatewayHttpResolver):
-    """APIGatewayHttpResolver with validation on and this API's limits applied before routing."""
+    """APIGatewayHttpResolver with validation on, and the order of the module doc around the route.
+
+    ``scope``: what the route needs (None: any authenticated caller, for public reads).
+    ``idempotent``: honour ``Idempotency-Key``.
+    """
+
+    def __init__(self, scope: str | None, *, idempotent: bool) -> None:
+        super().__init__(enable_validation=True, strip_prefixes=[BASE_PATH])
+        self.scope = scope
+        self.idempotent = idempotent
+        self._principal: Principal | None = None
+        self._respond_once = None
+        if idempotent:  # at the function's import, during INIT
+            from integration.api.idempotency import respond_once
+
+            self._respond_once = respond_once
 
     def resolve(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         refused = _precheck(event)
         if refused is not None:
             return refused
-        return super().resolve(event, context)
+        try:
+            principal = principal_from_authorizer_context(
+                ((event.get("requestContext") or {}).get("authorizer") or {}).get("lambda")
+            )
+            if self.scope is not None:
+                principal.require(self.scope)
+        except (AuthenticationError, PermissionDeniedError) as error:
+            return problem_response(*_problem_of(error))
+        self._principal = principal
+        try:
+            if self._respond_once is not None:
+                return self._respond_once(event, context, principal, lambda: APIGatewayHttpResolver.resolve(self, event, context))
+            return super().resolve(event, context)
+        finally:
+            self._principal = None
 
-    def principal(self, required_scope: str | None) -> Principal:
-        """The caller as the authorizer established it, checked for ``required_scope`` (403).
-
-        ``None``: any authenticated caller (for public, tenant-independent reads)."""
-        context = self.current_event.request_context.authorizer.get_lambda or {}
-        tenant_id = context.get("tenantId")
-        if not tenant_id:
-            raise AuthenticationError("no authenticated tenant on this request")
-        principal = Principal(
-            tenant_id=tenant_id,
-            credential_id=context.get("credentialId", ""),
-            scopes=frozenset(str(context.get("scopes", "")).split()),
-        )
-        if required_scope is not None:
-            principal.require(required_scope)
-        return principal
+    def principal(self) -> Principal:
+        """The caller of the request being answered, already checked for the route's scope."""
+        if self._principal is None:
+            raise AuthenticationError("no authenticated caller on this request")
+        return self._principal
 
 
-def create_app() -> IntegrationResolver:
-    app = IntegrationResolver(enable_validation=True, strip_prefixes=[BASE_PATH])
+def create_app(scope: str | None, *, idempotent: bool = False) -> IntegrationResolver:
+    """The resolver for one function's route: ``scope`` is what the route needs (None: any
+    authenticated caller); ``idempotent``: it honours ``Idempotency-Key``."""
+    app = IntegrationResolver(scope, idempotent=idempotent)
 
     @app.exception_handler(RequestValidationError)
     def _invalid_request(error: RequestValidationError) -> Response:
@@ -120,34 +202,9 @@ def create_app() -> IntegrationResolver:
     def _unsupported_media_type(error: RequestUnsupportedContentType) -> Response:
         return problem(415, "unsupported-media-type", "send the request body as application/json")
 
-    @app.exception_handler(InvalidFieldError)
-    def _invalid_field(error: InvalidFieldError) -> Response:
-        errors = [{"field": field, "message": message, "type": "invalid"} for field, message in error.errors]
-        return problem(422, "validation-error", "the request is not valid", errors)
-
-    @app.exception_handler(NotFoundError)
-    def _not_found(error: NotFoundError) -> Response:
-        return problem(404, "not-found", str(error))
-
-    @app.exception_handler(LimitExceededError)
-    def _limit_exceeded(error: LimitExceededError) -> Response:
-        return problem(409, "limit-exceeded", str(error))
-
-    @app.exception_handler(ConflictError)
-    def _conflict(error: ConflictError) -> Response:
-        return problem(409, "conflict", str(error))
-
-    @app.exception_handler(PreconditionFailedError)
-    def _precondition_failed(error: PreconditionFailedError) -> Response:
-        return problem(412, "precondition-failed", str(error))
-
-    @app.exception_handler(PermissionDeniedError)
-    def _forbidden(error: PermissionDeniedError) -> Response:
-        return problem(403, "forbidden", str(error))
-
-    @app.exception_handler(AuthenticationError)
-    def _unauthenticated(error: AuthenticationError) -> Response:
-        return problem(401, "unauthorized", "authenticate with an API key")
+    @app.exception_handler(DomainError)
+    def _refused(error: DomainError) -> Response:
+        return problem(*_problem_of(error))
 
     @app.exception_handler(Exception)
     def _unexpected(error: Exception) -> Response:

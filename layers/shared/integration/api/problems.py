@@ -26,6 +26,16 @@ def problem_json(status: int, slug: str, detail: str, errors: list[dict[str, str
     return json.dumps(problem_body(status, slug, detail, errors), separators=(",", ":"))
 
 
+def problem_response(status: int, slug: str, detail: str, errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """A whole API Gateway answer (payload 2.0) carrying the problem, for refusals made before routing."""
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": PROBLEM_CONTENT_TYPE},
+        "body": problem_json(status, slug, detail, errors),
+        "isBase64Encoded": False,
+    }
+
+
 def field_errors(validation_errors: Any) -> list[dict[str, str]]:
     """Pydantic / Powertools validation errors as ``{"field": "scopes[0]", "message": ...}``.
 

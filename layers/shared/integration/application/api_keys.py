@@ -6,7 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from integration.application.authentication import AuthenticateApiKeyUseCase
-from integration.domain.api_keys import API_KEY_ID_PREFIX, ApiKey, IssuedApiKey, issue_api_key, normalise_scopes
+from integration.domain.api_keys import (
+    API_KEY_ID_PREFIX,
+    ApiKey,
+    IssuedApiKey,
+    expiry_within_creator,
+    issue_api_key,
+    normalise_scopes,
+)
 from integration.domain.clock import Clock, utc_now
 from integration.domain.errors import NotFoundError
 from integration.domain.events import api_key_created, api_key_revoked
@@ -33,30 +40,26 @@ def _get_or_404(repository: ApiKeyRepository, principal: Principal, api_key_id: 
 
 
 class CreateApiKeyUseCase:
+    """Create a key for the caller's tenant. It holds at most the caller's scopes, expires no
+    later than the caller's key (see :func:`expiry_within_creator`), and records who made it."""
+
     def __init__(self, repository: ApiKeyRepository, clock: Clock = utc_now) -> None:
         self._repository = repository
         self._clock = clock
 
-    def execute(
-        self,
-        *,
-        tenant_id: str,
-        name: str,
-        scopes: list[str],
-        expires_at: datetime | None,
-        granted_to_caller: frozenset[str] | None,
-    ) -> IssuedApiKey:
-        """Create a key. ``granted_to_caller`` is the caller's own scopes (None for an operator)."""
+    def execute(self, principal: Principal, *, name: str, scopes: list[str], expires_at: datetime | None) -> IssuedApiKey:
         now = self._clock()
         issued = issue_api_key(
-            tenant_id=tenant_id,
+            tenant_id=principal.tenant_id,
             name=name,
-            scopes=normalise_scopes(scopes, granted_to_caller),
-            expires_at=expires_at,
+            scopes=normalise_scopes(scopes, principal.scopes),
+            expires_at=expiry_within_creator(expires_at, principal.expires_at),
             now=now,
+            created_by=principal.credential_id,
         )
         key = issued.api_key
-        self._repository.add(key, api_key_created(api_key_id=key.id, tenant_id=tenant_id, name=key.name, at=now))
+        event = api_key_created(api_key_id=key.id, tenant_id=key.tenant_id, name=key.name, created_by=key.created_by, at=now)
+        self._repository.add(key, event)
         return issued
 
 
@@ -64,8 +67,9 @@ class ListApiKeysUseCase:
     def __init__(self, repository: ApiKeyRepository) -> None:
         self._repository = repository
 
-    def execute(self, principal: Principal, *, limit: int, cursor: str | None) -> Page[ApiKey]:
-        return self._repository.list(principal.tenant_id, limit=limit, cursor=cursor)
+    def execute(self, principal: Principal, *, created_by: str | None = None, limit: int, cursor: str | None) -> Page[ApiKey]:
+        """The tenant's keys, newest first; with ``created_by``, only those that credential made."""
+        return self._repository.list(principal.tenant_id, created_by=created_by, limit=limit, cursor=cursor)
 
 
 class GetApiKeyUseCase:

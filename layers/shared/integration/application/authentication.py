@@ -52,7 +52,7 @@ class AuthenticateApiKeyUseCase:
             raise AuthenticationError(f"{status.value} API key")
         if key.use_is_worth_recording(now):
             self._repository.record_use(key, now)
-        return Principal(tenant_id=key.tenant_id, credential_id=key.id, scopes=frozenset(key.scopes))
+        return Principal(tenant_id=key.tenant_id, credential_id=key.id, scopes=frozenset(key.scopes), expires_at=key.expires_at)
 
 
 class AuthenticateJwtUseCase:

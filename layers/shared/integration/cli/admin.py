@@ -3,7 +3,9 @@
     integration-admin create-key --tenant T --name N --scope S [--scope S ...] [--expires-at ISO]
 
 prints the plaintext key as its only stdout line. It is how an operator gives a tenant its
-first key. It talks to whatever ``TABLE_NAME``, ``AWS_ENDPOINT_URL`` (optional; the local
+first key. The tenant id follows the same rule as everywhere (the OIDC tenant claim too): 1 to
+128 letters, digits and ``. _ : @ -``, starting with a letter or digit. The key records
+``created_by: operator``. It talks to whatever ``TABLE_NAME``, ``AWS_ENDPOINT_URL`` (optional; the local
 runtime prints it), credentials and region the environment holds.
 """
 
@@ -15,6 +17,7 @@ from datetime import datetime
 
 from integration.application.api_keys import CreateApiKeyUseCase
 from integration.domain.errors import DomainError
+from integration.domain.principal import TENANT_ID_RULE, operator
 from integration.domain.scopes import ALL_SCOPES
 
 
@@ -22,7 +25,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="integration-admin", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     create = commands.add_parser("create-key", help="create an API key for a tenant and print it")
-    create.add_argument("--tenant", required=True, help="the tenant id the key belongs to")
+    create.add_argument("--tenant", required=True, help=f"the tenant id the key belongs to ({TENANT_ID_RULE})")
     create.add_argument("--name", required=True, help="a label to recognise the key by")
     create.add_argument(
         "--scope",
@@ -42,11 +45,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         issued = CreateApiKeyUseCase(api_key_repository()).execute(
-            tenant_id=args.tenant,
-            name=args.name,
-            scopes=args.scopes,
-            expires_at=args.expires_at,
-            granted_to_caller=None,
+            operator(args.tenant), name=args.name, scopes=args.scopes, expires_at=args.expires_at
         )
     except (DomainError, RuntimeError) as error:
         print(f"integration-admin: {error}", file=sys.stderr)

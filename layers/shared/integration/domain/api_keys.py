@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from integration.domain import key_format
@@ -35,6 +35,8 @@ class ApiKey:
     key_hash: str
     prefix: str
     created_at: datetime
+    created_by: str
+    """The credential that made it: a key's id, ``oidc:<sub>``, or ``operator``."""
     expires_at: datetime | None = None
     revoked_at: datetime | None = None
     last_used_at: datetime | None = None
@@ -62,22 +64,35 @@ class IssuedApiKey:
     plaintext: str
 
 
-def normalise_scopes(requested: list[str], granted_to_caller: frozenset[str] | None) -> tuple[str, ...]:
+def normalise_scopes(requested: list[str], granted_to_caller: frozenset[str]) -> tuple[str, ...]:
     """Check the requested scopes and return them de-duplicated in catalogue order.
 
     ``granted_to_caller`` is the set the creating credential holds: a key may only create keys
-    whose scopes it holds itself. ``None`` means an operator (the admin CLI), who may grant any.
+    whose scopes it holds itself (an operator holds them all).
     """
     if not requested:
         raise InvalidFieldError("scopes", "at least one scope is required")
     unknown = sorted(set(requested) - set(ALL_SCOPES))
     if unknown:
         raise InvalidFieldError("scopes", f"unknown scope(s): {', '.join(unknown)}; known: {', '.join(ALL_SCOPES)}")
-    if granted_to_caller is not None:
-        missing = sorted(set(requested) - granted_to_caller)
-        if missing:
-            raise PermissionDeniedError(f"a key can only grant scopes it holds itself; missing: {', '.join(missing)}")
+    missing = sorted(set(requested) - granted_to_caller)
+    if missing:
+        raise PermissionDeniedError(f"a key can only grant scopes it holds itself; missing: {', '.join(missing)}")
     return tuple(scope for scope in ALL_SCOPES if scope in requested)
+
+
+def expiry_within_creator(requested: datetime | None, creator_expires_at: datetime | None) -> datetime | None:
+    """The expiry of a key made by a credential that expires at ``creator_expires_at``: a key
+    never outlives the key that made it. Omitted, it is the creator's; a later one is refused
+    (``expires_at``). A creator that does not expire (None) bounds nothing."""
+    if creator_expires_at is None:
+        return requested
+    if requested is None:
+        return creator_expires_at
+    if requested > creator_expires_at:
+        limit = creator_expires_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        raise InvalidFieldError("expires_at", f"must be no later than {limit}, when the key creating it expires")
+    return requested
 
 
 def issue_api_key(
@@ -87,6 +102,7 @@ def issue_api_key(
     scopes: tuple[str, ...],
     expires_at: datetime | None,
     now: datetime,
+    created_by: str,
 ) -> IssuedApiKey:
     name = name.strip()
     if not name:
@@ -107,6 +123,7 @@ def issue_api_key(
         key_hash=key_format.hash_key(plaintext),
         prefix=key_format.display_prefix(plaintext),
         created_at=now,
+        created_by=created_by,
         expires_at=expires_at,
     )
     return IssuedApiKey(api_key=api_key, plaintext=plaintext)

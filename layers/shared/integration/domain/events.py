@@ -50,13 +50,13 @@ class RecordedEvent:
     detail: str
 
 
-def api_key_created(*, api_key_id: str, tenant_id: str, name: str, at: datetime) -> DomainEvent:
+def api_key_created(*, api_key_id: str, tenant_id: str, name: str, created_by: str, at: datetime) -> DomainEvent:
     return DomainEvent(
         event_type="ApiKeyCreated",
         tenant_id=tenant_id,
         aggregate_id=api_key_id,
         occurred_at=at,
-        data={"apiKeyId": api_key_id, "tenantId": tenant_id, "name": name},
+        data={"apiKeyId": api_key_id, "tenantId": tenant_id, "name": name, "createdBy": created_by},
     )
 
 

@@ -1,7 +1,7 @@
 """Who is calling: the identity the authorizer established, passed to every use case.
 
 An API key gives one directly; an OIDC token's verified claims give one through
-:func:`principal_from_claims`.
+:func:`principal_from_claims`; an operator's command acts as :func:`operator`.
 """
 
 from __future__ import annotations
@@ -9,29 +9,51 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from integration.domain.errors import AuthenticationError, PermissionDeniedError
+from integration.domain.errors import AuthenticationError, InvalidFieldError, PermissionDeniedError
 from integration.domain.scopes import ALL_SCOPES
+
+
+OPERATOR_CREDENTIAL_ID = "operator"
+OIDC_CREDENTIAL_PREFIX = "oidc:"
+# A tenant id becomes part of DynamoDB keys (``TENANT#<tenant>``): no ``#``, no spaces or
+# slashes, so no value can ever reach into another tenant's or entity's keys.
+TENANT_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}")
+TENANT_ID_RULE = "1 to 128 characters: letters, digits and . _ : @ -, starting with a letter or digit"
 
 
 @dataclass(frozen=True)
 class Principal:
+    """``credential_id``: the key's id, ``oidc:<sub>`` for a person signed in with OIDC, or
+    ``operator``. ``expires_at``: when the credential stops working (an API key's expiry); None
+    when it does not (a key without expiry, an OIDC sign-in, an operator)."""
+
     tenant_id: str
     credential_id: str
     scopes: frozenset[str]
+    expires_at: datetime | None = None
 
     def require(self, scope: str) -> None:
         if scope not in self.scopes:
             raise PermissionDeniedError(f"this operation needs the scope {scope}")
 
 
+def check_tenant_id(tenant_id: str, field: str = "tenant") -> str:
+    """``tenant_id`` if it follows :data:`TENANT_ID_RULE`; :class:`InvalidFieldError` otherwise."""
+    if not TENANT_ID_PATTERN.fullmatch(tenant_id):
+        raise InvalidFieldError(field, f"is not a valid tenant id ({TENANT_ID_RULE})")
+    return tenant_id
+
+
+def operator(tenant_id: str) -> Principal:
+    """An operator acting on a tenant (``integration-admin``): every scope, no expiry."""
+    return Principal(tenant_id=check_tenant_id(tenant_id), credential_id=OPERATOR_CREDENTIAL_ID, scopes=frozenset(ALL_SCOPES))
+
+
 # ------------------------------------------------------------------ OIDC sign-in (JWTs)
 
-OIDC_CREDENTIAL_PREFIX = "oidc:"
-# A tenant id from a token becomes part of DynamoDB keys (``TENANT#<tenant>``): no ``#``, no
-# spaces or slashes, so no claim value can ever reach into another tenant's or entity's keys.
-_TENANT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}")
 MAX_SUBJECT_LENGTH = 255
 
 
@@ -47,7 +69,7 @@ def principal_from_claims(claims: Mapping[str, Any], *, tenant_claim: str, scope
     tenant_id = claims.get(tenant_claim)
     if not isinstance(tenant_id, str) or not tenant_id:
         raise AuthenticationError(f"the token has no tenant claim {tenant_claim}")
-    if not _TENANT_ID.fullmatch(tenant_id):
+    if not TENANT_ID_PATTERN.fullmatch(tenant_id):
         raise AuthenticationError(f"the token's tenant claim {tenant_claim} is not a valid tenant id")
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject or len(subject) > MAX_SUBJECT_LENGTH:

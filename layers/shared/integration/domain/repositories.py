@@ -22,8 +22,9 @@ class ApiKeyRepository(Protocol):
     def get(self, tenant_id: str, api_key_id: str) -> ApiKey | None:
         """The tenant's key, or None (also for another tenant's key)."""
 
-    def list(self, tenant_id: str, *, limit: int, cursor: str | None) -> Page[ApiKey]:
-        """The tenant's keys, newest first."""
+    def list(self, tenant_id: str, *, created_by: str | None, limit: int, cursor: str | None) -> Page[ApiKey]:
+        """The tenant's keys, newest first; with ``created_by``, only the keys that credential
+        made (from an index: a key made a moment ago may not be listed yet)."""
 
     def save_revocation(self, api_key: ApiKey, event: DomainEvent) -> bool:
         """Mark the key revoked (key and lookup record) and record the event, atomically.

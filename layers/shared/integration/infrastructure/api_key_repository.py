@@ -1,5 +1,9 @@
 """API keys on the single table: a key item under the tenant, a lookup item under the hash.
 
+The key item is also in ``GSI1`` under ``TENANT#<t>#APIKEYS#CREATEDBY#<credential>`` (sort key:
+its own), so the keys one credential made are one Query: what an operator revoking a leaked key
+needs to find everything it made.
+
 Both items carry ``last_used_at`` once the key has been used. The authorizer reads it with the
 lookup item (no extra read) and writes it at most once a minute (:meth:`record_use`).
 """
@@ -24,7 +28,7 @@ from integration.infrastructure.table import (
     get_item,
     iso,
     parse_iso,
-    query_page,
+    query_listing,
     tenant_pk,
     to_item,
 )
@@ -55,6 +59,10 @@ def _lookup_pk(key_hash: str) -> str:
     return f"APIKEYHASH#{key_hash}"
 
 
+def _created_by_partition(tenant_id: str, created_by: str) -> str:
+    return f"{tenant_pk(tenant_id)}#APIKEYS#CREATEDBY#{created_by}"
+
+
 def _attributes(key: ApiKey) -> dict[str, Any]:
     return {
         "id": key.id,
@@ -64,6 +72,7 @@ def _attributes(key: ApiKey) -> dict[str, Any]:
         "key_hash": key.key_hash,
         "prefix": key.prefix,
         "created_at": iso(key.created_at),
+        "created_by": key.created_by,
         "expires_at": iso(key.expires_at),
         "revoked_at": iso(key.revoked_at),
     }
@@ -79,6 +88,7 @@ def _to_api_key(item: dict[str, Any]) -> ApiKey:
         key_hash=values["key_hash"],
         prefix=values["prefix"],
         created_at=parse_iso(values["created_at"]),
+        created_by=values["created_by"],
         expires_at=parse_iso(values.get("expires_at")),
         revoked_at=parse_iso(values.get("revoked_at")),
         last_used_at=parse_iso(values.get("last_used_at")),
@@ -101,7 +111,14 @@ class DynamoDBApiKeyRepository:
                     "Put": {
                         "TableName": self._table,
                         "Item": to_item(
-                            {"PK": tenant_pk(api_key.tenant_id), "SK": _key_sk(api_key.id), "entity": "ApiKey", **_attributes(api_key)}
+                            {
+                                "PK": tenant_pk(api_key.tenant_id),
+                                "SK": _key_sk(api_key.id),
+                                "GSI1PK": _created_by_partition(api_key.tenant_id, api_key.created_by),
+                                "GSI1SK": _key_sk(api_key.id),
+                                "entity": "ApiKey",
+                                **_attributes(api_key),
+                            }
                         ),
                         "ConditionExpression": "attribute_not_exists(PK)",
                     }
@@ -115,21 +132,19 @@ class DynamoDBApiKeyRepository:
         item = get_item(self._client, self._table, tenant_pk(tenant_id), _key_sk(api_key_id))
         return None if item is None else _to_api_key(item)
 
-    def list(self, tenant_id: str, *, limit: int, cursor: str | None) -> Page[ApiKey]:
-        return query_page(
+    def list(self, tenant_id: str, *, created_by: str | None, limit: int, cursor: str | None) -> Page[ApiKey]:
+        # Every key: the table's own range; those one credential made: its GSI1 partition.
+        return query_listing(
             self._client,
-            {
-                "TableName": self._table,
-                "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
-                "ExpressionAttributeValues": to_item({":pk": tenant_pk(tenant_id), ":prefix": API_KEY_SK_PREFIX}),
-                "ConsistentRead": True,
-            },
+            self._table,
             tenant_id=tenant_id,
+            pk=tenant_pk(tenant_id),
+            sort_key_prefix=API_KEY_SK_PREFIX,
+            index_pk=None if created_by is None else _created_by_partition(tenant_id, created_by),
             limit=limit,
             cursor=cursor,
-            sort_key_prefix=API_KEY_SK_PREFIX,
-            start_key=lambda sort_key: {"PK": tenant_pk(tenant_id), "SK": sort_key},
             convert=_to_api_key,
+            listing="" if created_by is None else f"created_by:{created_by}",
         )
 
     def save_revocation(self, api_key: ApiKey, event: DomainEvent) -> bool:

@@ -245,7 +245,7 @@ class DynamoDBDeliveryLog:
             tenant_id=tenant_id,
             pk=_partition(tenant_id, webhook_id),
             sort_key_prefix=MESSAGE_SK_PREFIX,
-            status_pk=None if status is None else _status_partition(tenant_id, webhook_id, status),
+            index_pk=None if status is None else _status_partition(tenant_id, webhook_id, status),
             limit=limit,
             cursor=cursor,
             convert=_to_delivery,

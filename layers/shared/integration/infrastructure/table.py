@@ -12,7 +12,9 @@ Items (every key of a tenant's data starts with ``TENANT#<tenant>``):
 | WebhookQuota  | ``TENANT#<t>``          | ``QUOTA#WEBHOOKS``                 |
 
 Index ``GSI1`` (sparse): a webhook also has ``GSI1PK`` = ``TENANT#<t>#WEBHOOKS#<status>`` and
-``GSI1SK`` = ``WEBHOOK#<id>``, so listing by status is one Query. Soft-deleted webhooks move to
+``GSI1SK`` = ``WEBHOOK#<id>``, so listing by status is one Query; an API key has ``GSI1PK`` =
+``TENANT#<t>#APIKEYS#CREATEDBY#<credential>`` and ``GSI1SK`` = ``APIKEY#<id>``, so the keys one
+credential made are one Query. Soft-deleted webhooks move to
 ``DELETEDWEBHOOK#`` and lose the index keys: no listing's pages ever hold them.
 
 ``ApiKeyLookup`` is the one item not under a tenant: the authorizer does not know the tenant
@@ -145,28 +147,28 @@ def query_listing(
     tenant_id: str,
     pk: str,
     sort_key_prefix: str,
-    status_pk: str | None,
+    index_pk: str | None,
     limit: int,
     cursor: str | None,
     convert: Callable[[dict[str, Any]], T],
     listing: str,
 ) -> Page[T]:
     """One page of a listing that is either every item of ``pk`` under ``sort_key_prefix`` (a
-    consistent Query on the table) or, with ``status_pk``, one status partition of the sparse
-    ``GSI1`` whose sort key is the item's own."""
-    if status_pk is None:
+    consistent Query on the table) or, with ``index_pk``, one partition (a status, a creator) of
+    the sparse ``GSI1`` whose sort key is the item's own (eventually consistent)."""
+    if index_pk is None:
         query = {
             "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
             "ExpressionAttributeValues": to_item({":pk": pk, ":prefix": sort_key_prefix}),
             "ConsistentRead": True,
         }
     else:
-        query = {"IndexName": GSI1, "KeyConditionExpression": "GSI1PK = :pk", "ExpressionAttributeValues": to_item({":pk": status_pk})}
+        query = {"IndexName": GSI1, "KeyConditionExpression": "GSI1PK = :pk", "ExpressionAttributeValues": to_item({":pk": index_pk})}
 
     def start_key(sort_key: str) -> dict[str, str]:
         key = {"PK": pk, "SK": sort_key}
-        if status_pk is not None:
-            key |= {"GSI1PK": status_pk, "GSI1SK": sort_key}
+        if index_pk is not None:
+            key |= {"GSI1PK": index_pk, "GSI1SK": sort_key}
         return key
 
     return query_page(

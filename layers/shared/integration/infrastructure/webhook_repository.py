@@ -164,7 +164,7 @@ class DynamoDBWebhookRepository:
             tenant_id=tenant_id,
             pk=tenant_pk(tenant_id),
             sort_key_prefix=WEBHOOK_SK_PREFIX,
-            status_pk=None if status is None else _status_partition(tenant_id, status),
+            index_pk=None if status is None else _status_partition(tenant_id, status),
             limit=limit,
             cursor=cursor,
             convert=_to_webhook,

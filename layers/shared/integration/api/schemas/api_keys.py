@@ -10,13 +10,22 @@ from pydantic import AwareDatetime, BaseModel, Field, field_validator
 from integration.api.schemas.request import Request
 from integration.domain.api_keys import MAX_NAME_LENGTH, ApiKey, ApiKeyStatus, IssuedApiKey
 from integration.domain.pagination import Page
+from integration.domain.principal import MAX_SUBJECT_LENGTH, OIDC_CREDENTIAL_PREFIX
 from integration.domain.scopes import Scope
+
+MAX_CREATED_BY_LENGTH = len(OIDC_CREDENTIAL_PREFIX) + MAX_SUBJECT_LENGTH
 
 
 class CreateApiKeyRequest(Request):
     name: str = Field(min_length=1, max_length=MAX_NAME_LENGTH, description="A label to recognise the key by.")
     scopes: list[Scope] = Field(min_length=1, max_length=len(Scope), description="What the key may do.")
-    expires_at: AwareDatetime | None = Field(default=None, description="When the key stops working (ISO 8601, future).")
+    expires_at: AwareDatetime | None = Field(
+        default=None,
+        description=(
+            "When the key stops working (ISO 8601, future). Created with a key that expires: at most that key's expiry, "
+            "and that expiry when omitted."
+        ),
+    )
 
     @field_validator("expires_at", mode="before")
     @classmethod
@@ -33,7 +42,12 @@ class ApiKeyView(BaseModel):
     prefix: str = Field(description="The key's first characters, to recognise it; never enough to use it.")
     status: ApiKeyStatus
     created_at: datetime
-    expires_at: datetime | None
+    created_by: str = Field(
+        description="The credential that created the key: an API key's id, `oidc:<sub>` for a person signed in with OIDC, or `operator`."
+    )
+    expires_at: datetime | None = Field(
+        description="When the key stops working; null: never. A key created by a key that expires expires no later than it."
+    )
     revoked_at: datetime | None
     last_used_at: datetime | None = Field(
         description="When the key was last used, accurate to a minute (a use within a minute of the recorded one is not recorded); null until first used."
@@ -48,6 +62,7 @@ class ApiKeyView(BaseModel):
             prefix=key.prefix,
             status=key.status(now),
             created_at=key.created_at,
+            created_by=key.created_by,
             expires_at=key.expires_at,
             revoked_at=key.revoked_at,
             last_used_at=key.last_used_at,
