@@ -55,3 +55,25 @@ def test_a_problem_has_type_title_status_and_detail_and_errors_only_when_given()
     assert plain == {"type": "urn:integration:problem:not-found", "title": "Not Found", "status": 404, "detail": "API key key_1 was not found"}
     assert with_errors["title"] == "Unprocessable Entity"
     assert with_errors["errors"] == [{"field": "name", "message": "x", "type": "missing"}]
+
+
+def test_every_domain_error_answers_its_own_status_and_an_unknown_one_a_400() -> None:
+    from integration.api import http
+    from integration.domain import errors
+
+    class SomethingNew(errors.DomainError):
+        pass
+
+    def status_of(error: errors.DomainError) -> tuple[int, str]:
+        status, slug, _, _ = http._problem_of(error)
+        return status, slug
+
+    assert status_of(errors.InvalidFieldError("name", "must not be blank")) == (422, "validation-error")
+    assert status_of(errors.AuthenticationError("expired API key")) == (401, "unauthorized")
+    assert status_of(errors.PermissionDeniedError("no")) == (403, "forbidden")
+    assert status_of(errors.NotFoundError("webhook", "wh_1")) == (404, "not-found")
+    assert status_of(errors.ConflictError("disabled")) == (409, "conflict")
+    assert status_of(errors.LimitExceededError("50 webhooks")) == (409, "limit-exceeded")
+    assert status_of(errors.PreconditionFailedError("stale")) == (412, "precondition-failed")
+    assert status_of(SomethingNew("?")) == (400, "bad-request")
+    assert http._problem_of(errors.AuthenticationError("unknown API key"))[2] == "authenticate with an API key"  # never why

@@ -62,6 +62,7 @@ PROBLEMS: dict[type[DomainError], tuple[int, str]] = {
     ConflictError: (409, "conflict"),
     LimitExceededError: (409, "limit-exceeded"),
     PreconditionFailedError: (412, "precondition-failed"),
+    DomainError: (400, "bad-request"),
 }
 
 
