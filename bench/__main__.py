@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-SECTIONS = ("cold", "calls", "warm", "delivery", "scaling", "cost", "layer")
+SECTIONS = ("cold", "calls", "warm", "delivery", "scaling", "cost", "layer", "local")
 DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
 
 
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
             added.seconds = time.monotonic() - begun
         say(f"  ({name}: {time.monotonic() - begun:.0f} s)")
 
-    from bench import calls, cold_start, cost, delivery, layer, scaling, warm
+    from bench import calls, cold_start, cost, delivery, layer, local_runtime, scaling, warm
 
     section("cold", lambda: cold_start.run(report))
     if {"calls", "warm", "delivery", "scaling"} & set(arguments.only):
@@ -81,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             section("scaling", lambda: scaling.run(report, world))  # last: its 100,000 items slow moto's transactions
     section("cost", lambda: cost.run(report))
     section("layer", lambda: layer.run(report))
+    section("local", lambda: local_runtime.run(report))  # make run itself, in a subprocess
 
     elapsed = time.monotonic() - started
     summarise(report)

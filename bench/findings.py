@@ -9,7 +9,7 @@ from bench.common import Report, Sample, ms, signed_ms, times
 
 def summarise(report: Report) -> None:
     data = report.data
-    for writer in (_cold, _levers, _calls, _scaling, _delivery, _warm, _cost, _layer):
+    for writer in (_cold, _levers, _calls, _scaling, _delivery, _warm, _cost, _layer, _local):
         try:
             text = writer(data)
         except (KeyError, ValueError, StopIteration, ZeroDivisionError, TypeError):
@@ -194,4 +194,20 @@ def _layer(data: dict[str, Any]) -> str | None:
         f"**Layer:** {layer['bytes'] / mb:.1f} MB unzipped, {layer['bytes'] / (250 * mb):.0%} of Lambda's limit and "
         f"{layer['bytes'] / layer['boto']:.2f}× boto3's own size; {layer['jwt'] / mb:.1f} MB of it is cryptography and PyJWT for the "
         f"OIDC path, and {layer['duplicated'] / mb:.1f} MB duplicates packages the runtime has."
+    )
+
+
+def _local(data: dict[str, Any]) -> str | None:
+    local = data.get("local")
+    if not local:
+        return None
+    small, large, load = local["small"], local["large"], local["load"]
+    lag = sorted(load.lag)
+    return (
+        f"**The local runtime keeps up:** `POST /webhooks` takes {ms(large['latency']['POST /webhooks'].median)} at "
+        f"{large['items']:,} items against {ms(small['latency']['POST /webhooks'].median)} at {small['items']} "
+        f"({times(local['growth'])}); the runtime and its emulator hold {large['memory'].runtime_mb:.0f} MB at "
+        f"{large['items']:,} items; under 8 clients {load.sent} events were sent, {load.delivered} delivered, {load.lost} lost, "
+        f"{load.duplicated} duplicated" + (f", {lag[len(lag) // 2]:.1f} s after the API answered (median)" if lag else "")
+        + f"; Ctrl-C exits in {local['exit_seconds']:.1f} s."
     )

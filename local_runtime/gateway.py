@@ -15,14 +15,14 @@ from __future__ import annotations
 import base64
 import importlib.util
 import json
-import sys
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
 
+from local_runtime import output
 from local_runtime.events import Headers, authorizer_event, http_api_event
 from local_runtime.lambda_context import LocalLambdaContext
 from local_runtime.openapi import documentation
@@ -42,15 +42,21 @@ def _gateway_error(status: int, message: str) -> GatewayResponse:
     return GatewayResponse(status, {"content-type": "application/json"}, json.dumps({"message": message}).encode())
 
 
-# One invocation at a time across all functions: they share this process (environment,
-# boto3's default session, Powertools' logger and resolver state), which Lambda never shares
-# between two concurrent invocations. boto3's default session is not safe for concurrent
-# client creation, for one.
+class Invocable(Protocol):
+    def invoke(self, event: dict[str, Any]) -> Any: ...
+
+
+# In process (tests): one invocation at a time across all functions, since they share this
+# process (environment, boto3's default session, Powertools' logger and resolver state), which
+# Lambda never shares between two concurrent invocations. boto3's default session is not safe
+# for concurrent client creation, for one. ``make run`` runs each function in processes of its
+# own instead (local_runtime.workers), side by side.
 _INVOCATION_LOCK = threading.Lock()
 
 
 class LoadedFunction:
-    """One function's handler, imported once, invoked like a Lambda instance: one at a time."""
+    """One function's handler, imported once into this process, invoked one at a time (what
+    the handler tests use; ``make run`` uses :class:`local_runtime.workers.FunctionInstances`)."""
 
     def __init__(self, function: Function) -> None:
         self.function = function
@@ -74,9 +80,16 @@ class LoadedFunction:
 
 
 class Gateway:
-    def __init__(self, template: Template) -> None:
+    """``functions``: how to invoke each function of the template, by logical id (``make run``:
+    its instances, in processes of their own); by default each is imported into this process."""
+
+    def __init__(self, template: Template, functions: Mapping[str, Invocable] | None = None) -> None:
         self.routes: list[Route] = template.routes()
-        self.functions = {name: LoadedFunction(function) for name, function in template.functions().items()}
+        self.functions: Mapping[str, Invocable] = (
+            functions
+            if functions is not None
+            else {name: LoadedFunction(function) for name, function in template.functions().items()}
+        )
         self.authorizer = template.authorizer_function()
 
     def handle(self, method: str, path: str, query: str, headers: Headers, body: bytes) -> GatewayResponse:
@@ -103,7 +116,7 @@ class Gateway:
             except Exception as error:  # noqa: BLE001 - API Gateway maps any authorizer failure
                 if str(error) == "Unauthorized":
                     return _gateway_error(401, "Unauthorized")
-                print(f"local runtime: authorizer failed: {error!r}", file=sys.stderr)
+                output.error(f"local runtime: authorizer failed: {error!r}")
                 return _gateway_error(500, "Internal Server Error")
             if not decision.get("isAuthorized"):
                 return _gateway_error(403, "Forbidden")
@@ -122,7 +135,7 @@ class Gateway:
         try:
             result = self.functions[route.function].invoke(event)
         except Exception as error:  # noqa: BLE001 - a crashed function is a 500 at the gateway
-            print(f"local runtime: {route.function} failed: {error!r}", file=sys.stderr)
+            output.error(f"local runtime: {route.function} failed: {error!r}")
             return _gateway_error(500, "Internal Server Error")
         return _to_gateway_response(result, route.function)
 

@@ -1,4 +1,4 @@
-"""Creates what template.yaml declares (tables, buses, queues, rules) in an AWS emulator, and
+"""Creates what template.yaml declares (tables, buses, archives, queues, rules) in an AWS emulator, and
 resolves the intrinsic functions the template uses (Ref, Fn::Sub, Fn::GetAtt, Fn::If with the
 template's Conditions, Fn::Join, Fn::Split, Fn::Select)."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from local_runtime.template import Template
@@ -25,7 +25,16 @@ PSEUDO_PARAMETERS: dict[str, str] = {
 }
 
 # What create_resources makes, in this order unless a resource refers to a later one.
-CREATED_TYPES = ("AWS::DynamoDB::Table", "AWS::Events::EventBus", "AWS::SQS::Queue", "AWS::Events::Rule")
+CREATED_TYPES = (
+    "AWS::DynamoDB::Table",
+    "AWS::Events::EventBus",
+    "AWS::Events::Archive",  # moto keeps the events it archives (and replays them); see _create_archive
+    "AWS::SQS::Queue",
+    "AWS::Events::Rule",
+)
+
+# A schedule expression the local runtime runs although AWS's shortest rate is 1 minute.
+LOCAL_SECONDS_RATE = re.compile(r"rate\(\s*[1-9][0-9]*\s+seconds?\s*\)")
 
 # AWS::SQS::Queue properties that are queue attributes of the same name.
 _QUEUE_ATTRIBUTES = (
@@ -75,10 +84,10 @@ class Stack:
         self.physical: dict[str, str] = {}
         for name, resource in template.resources.items():
             props = resource.get("Properties", {})
-            for name_property in ("TableName", "Name", "QueueName"):
+            for name_property in ("TableName", "Name", "QueueName", "ArchiveName"):
                 if name_property in props:
                     self.physical[name] = str(self.resolve(props[name_property]))
-            if resource["Type"] == "AWS::Events::Rule" and name not in self.physical:
+            if resource["Type"] in ("AWS::Events::Rule", "AWS::Events::Archive") and name not in self.physical:
                 self.physical[name] = name  # CloudFormation would generate one; the logical id is unique here
 
     # ------------------------------------------------------------------ intrinsic functions
@@ -160,6 +169,8 @@ class Stack:
                 if bus == "default"
                 else f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/{bus}/{name}"
             )
+        if resource_type == "AWS::Events::Archive" and attribute == "Arn":
+            return f"arn:aws:events:{REGION}:{ACCOUNT_ID}:archive/{name}"
         if resource_type == "AWS::SQS::Queue":
             if attribute == "Arn":
                 return f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{name}"
@@ -212,9 +223,9 @@ class Stack:
         return {key: _text(value) for key, value in environment.items() if value is not NO_VALUE}
 
     def create_resources(self, session: Any) -> None:
-        """Create every table, event bus, queue and event rule of the template through
-        ``session`` (boto3), a resource after those it refers to (a queue after its dead-letter
-        queue, a rule after its bus and target queues)."""
+        """Create every table, event bus, event archive, queue and event rule of the template
+        through ``session`` (boto3), a resource after those it refers to (a queue after its
+        dead-letter queue, a rule after its bus and target queues, an archive after its bus)."""
         for logical_id in self._creation_order():
             resource = self.template.resources[logical_id]
             props = self.resolve(resource.get("Properties", {}))
@@ -226,6 +237,8 @@ class Stack:
                 _create_queue(session.client("sqs"), self.physical[logical_id], props)
             elif resource["Type"] == "AWS::Events::Rule":
                 _create_rule(session.client("events"), self.physical[logical_id], props)
+            elif resource["Type"] == "AWS::Events::Archive":
+                _create_archive(session.client("events"), self.physical[logical_id], props)
 
     def _creation_order(self) -> list[str]:
         wanted = [
@@ -254,12 +267,17 @@ class Stack:
         return order
 
 
-def parse_parameter_overrides(text: str, parameters: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+def parse_parameter_overrides(
+    text: str, parameters: Mapping[str, Mapping[str, Any]], schedule_parameters: Iterable[str] = ()
+) -> dict[str, str]:
     """Parse ``sam deploy --parameter-overrides`` text: space-separated ``Name=Value`` (or
     ``ParameterKey=Name,ParameterValue=Value``) entries, shell-quoted where a value holds
     spaces. ``parameters`` is the template's ``Parameters`` section: names must be in it and
     values must meet its AllowedValues, AllowedPattern, MinValue and MaxValue, as CloudFormation
-    checks them. Raises ``ValueError`` with a message that names the entry at fault."""
+    checks them; except that a parameter in ``schedule_parameters`` (a ScheduleV2 event's
+    ScheduleExpression) also takes ``rate(N seconds)``, which only the local runtime runs.
+    Raises ``ValueError`` with a message that names the entry at fault."""
+    schedule_parameters = set(schedule_parameters)
     try:
         entries = shlex.split(text)
     except ValueError as error:
@@ -275,9 +293,12 @@ def parse_parameter_overrides(text: str, parameters: Mapping[str, Mapping[str, A
             raise ValueError(f"{entry!r} is not Name=Value")
         if not re.fullmatch(r"[A-Za-z0-9]+", name):
             raise ValueError(f"{entry!r} is not Name=Value (a parameter name is alphanumeric)")
+        if value.count("(") > value.count(")"):
+            raise ValueError(f'{entry!r} is cut short: quote a value that holds spaces, e.g. {name}="rate(1 minute)"')
         if name not in parameters:
             raise ValueError(f"template.yaml has no parameter {name!r} (it has {', '.join(sorted(parameters))})")
-        _check_parameter_value(name, value, parameters[name])
+        if not (name in schedule_parameters and LOCAL_SECONDS_RATE.fullmatch(value.strip())):
+            _check_parameter_value(name, value, parameters[name])
         overrides[name] = value
     return overrides
 
@@ -355,6 +376,20 @@ def _create_rule(client: Any, name: str, props: dict[str, Any]) -> None:
     targets = [{key: target[key] for key in _TARGET_KEYS if key in target} for target in props.get("Targets", [])]
     if targets:
         client.put_targets(Rule=name, EventBusName=bus, Targets=targets)
+
+
+def _create_archive(client: Any, name: str, props: dict[str, Any]) -> None:
+    """moto implements archives as EventBridge does (a managed rule on the bus that keeps every
+    matching event, for DescribeArchive and StartReplay), so the archive is created as declared."""
+    arguments: dict[str, Any] = {"ArchiveName": name, "EventSourceArn": props["SourceArn"]}
+    if "Description" in props:
+        arguments["Description"] = props["Description"]
+    if "EventPattern" in props:
+        pattern = props["EventPattern"]
+        arguments["EventPattern"] = pattern if isinstance(pattern, str) else json.dumps(pattern)
+    if "RetentionDays" in props:
+        arguments["RetentionDays"] = int(props["RetentionDays"])
+    client.create_archive(**arguments)
 
 
 def _create_table(client: Any, props: dict[str, Any]) -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
+from local_runtime import output
 from local_runtime.gateway import Gateway, timed
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
@@ -37,7 +37,7 @@ def make_server(gateway: Gateway, host: str, port: int) -> ThreadingHTTPServer:
                 self.wfile.write(response.body)
             # One access-log line; never headers (they carry credentials) nor bodies.
             target = response.function or "gateway"
-            print(f"{self.command} {url.path} -> {response.status} ({target}, {elapsed_ms:.0f} ms)", file=sys.stderr, flush=True)
+            output.error(f"{self.command} {url.path} -> {response.status} ({target}, {elapsed_ms:.0f} ms)")
 
         def __getattr__(self, name: str) -> object:
             # Every method (TRACE, QUERY, ...) reaches the gateway, which answers 404 where no

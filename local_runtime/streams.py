@@ -1,14 +1,19 @@
 """DynamoDB stream event source mappings, run locally: poll the emulator's stream, filter,
-batch, invoke the function, honour partial batch failures and retries like Lambda does."""
+batch, invoke the function, honour partial batch failures and retries like Lambda does.
+
+One batch at a time per shard (ParallelizationFactor 1), as the template's relay runs. When the
+emulator fails (a call to DynamoDB, DynamoDB Streams or SQS), the poller logs it, waits (0.5 s,
+doubling up to 5 s) and goes on from its checkpoint: records are handled at least once."""
 
 from __future__ import annotations
 
 import json
-import sys
 import threading
 from typing import Any
 
-from local_runtime.gateway import LoadedFunction
+from local_runtime import output
+from local_runtime.gateway import Invocable
+from local_runtime.queues import POLLER_CLIENT_CONFIG, backoff
 from local_runtime.template import StreamSubscription
 
 POLL_INTERVAL_SECONDS = 0.25
@@ -29,7 +34,7 @@ class StreamPoller(threading.Thread):
     def __init__(
         self,
         subscription: StreamSubscription,
-        function: LoadedFunction,
+        function: Invocable,
         *,
         session: Any,
         table_name: str,
@@ -38,9 +43,9 @@ class StreamPoller(threading.Thread):
         super().__init__(name=f"stream-{subscription.function}", daemon=True)
         self._subscription = subscription
         self._function = function
-        self._dynamodb = session.client("dynamodb")
-        self._streams = session.client("dynamodbstreams")
-        self._sqs = session.client("sqs")
+        self._dynamodb = session.client("dynamodb", config=POLLER_CLIENT_CONFIG)
+        self._streams = session.client("dynamodbstreams", config=POLLER_CLIENT_CONFIG)
+        self._sqs = session.client("sqs", config=POLLER_CLIENT_CONFIG)
         self._table = table_name
         self._failure_queue = failure_queue_name
         self._stopping = threading.Event()
@@ -49,32 +54,55 @@ class StreamPoller(threading.Thread):
         self._stopping.set()
 
     def run(self) -> None:
-        stream_arn = self._dynamodb.describe_table(TableName=self._table)["Table"]["LatestStreamArn"]
-        shards = self._streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
         # Like the mapping's checkpoint: the last sequence number handled per shard. Each poll
-        # takes a fresh iterator after it (moto replaces a table's stream when it rolls back a
-        # cancelled transaction, so a chained NextShardIterator could read a stale copy).
-        checkpoints: dict[str, str | None] = {shard["ShardId"]: None for shard in shards}
+        # takes a fresh iterator after it (moto, unpatched, replaces a table's stream when it
+        # rolls back a cancelled transaction, so a chained NextShardIterator could read a stale copy).
+        checkpoints: dict[str, str | None] = {}
+        stream_arn: str | None = None
+        failures = 0
         while not self._stopping.is_set():
-            for shard_id, checkpoint in checkpoints.items():
-                position = (
-                    {"ShardIteratorType": "TRIM_HORIZON"}
-                    if checkpoint is None
-                    else {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": checkpoint}
-                )
-                iterator = self._streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard_id, **position)["ShardIterator"]
-                batch = self._streams.get_records(ShardIterator=iterator, Limit=self._subscription.batch_size).get("Records", [])
-                if not batch:
-                    continue
-                records = [
-                    {**record, "eventSourceARN": stream_arn}
-                    for record in batch
-                    if not self._subscription.filter_patterns or any(matches(p, record) for p in self._subscription.filter_patterns)
-                ]
-                if records:
-                    self._deliver(records)
-                checkpoints[shard_id] = batch[-1]["dynamodb"]["SequenceNumber"]
+            try:
+                if stream_arn is None:
+                    stream_arn = self._dynamodb.describe_table(TableName=self._table)["Table"]["LatestStreamArn"]
+                    shards = self._streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
+                    for shard in shards:
+                        checkpoints.setdefault(shard["ShardId"], None)
+                self._poll(stream_arn, checkpoints)
+                failures = 0
+            except Exception as error:  # noqa: BLE001 - the emulator went away or refused: log, back off, go on
+                if self._stopping.is_set():
+                    return
+                failures += 1
+                delay = backoff(failures)
+                output.error(f"local runtime: polling the stream of {self._table} failed: {error!r}; again in {delay:g} s")
+                self._stopping.wait(delay)
+                continue
             self._stopping.wait(POLL_INTERVAL_SECONDS)
+
+    def _poll(self, stream_arn: str, checkpoints: dict[str, str | None]) -> None:
+        """One pass over the shards: each shard's next batch after its checkpoint, delivered."""
+        for shard_id, checkpoint in checkpoints.items():
+            if self._stopping.is_set():
+                return
+            position = (
+                {"ShardIteratorType": "TRIM_HORIZON"}
+                if checkpoint is None
+                else {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": checkpoint}
+            )
+            iterator = self._streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard_id, **position)["ShardIterator"]
+            batch = self._streams.get_records(ShardIterator=iterator, Limit=self._subscription.batch_size).get("Records", [])
+            if not batch:
+                continue
+            records = [
+                {**record, "eventSourceARN": stream_arn}
+                for record in batch
+                if not self._subscription.filter_patterns or any(matches(p, record) for p in self._subscription.filter_patterns)
+            ]
+            if records:
+                self._deliver(records)
+            if self._stopping.is_set():
+                return  # the batch may not have been handled: read it again next time
+            checkpoints[shard_id] = batch[-1]["dynamodb"]["SequenceNumber"]
 
     def _deliver(self, records: list[dict[str, Any]]) -> None:
         """Invoke until every record is processed or the retries are spent, as Lambda does."""
@@ -84,7 +112,9 @@ class StreamPoller(threading.Thread):
                 result = self._function.invoke({"Records": records})
                 failed = [item["itemIdentifier"] for item in (result or {}).get("batchItemFailures", [])]
             except Exception as error:  # noqa: BLE001 - a failed invocation retries the whole batch
-                print(f"local runtime: {self._subscription.function} failed: {error!r}", file=sys.stderr, flush=True)
+                if self._stopping.is_set():
+                    return
+                output.error(f"local runtime: {self._subscription.function} failed: {error!r}")
                 failed = [records[0]["dynamodb"]["SequenceNumber"]]
             if not failed:
                 return
@@ -100,7 +130,7 @@ class StreamPoller(threading.Thread):
             self._stopping.wait(RETRY_DELAY_SECONDS)
 
     def _send_to_failure_queue(self, records: list[dict[str, Any]]) -> None:
-        print(f"local runtime: {len(records)} stream records sent to the on-failure queue", file=sys.stderr, flush=True)
+        output.error(f"local runtime: {len(records)} stream records sent to the on-failure queue")
         if self._failure_queue is None:
             return
         url = self._sqs.get_queue_url(QueueName=self._failure_queue)["QueueUrl"]

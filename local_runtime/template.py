@@ -1,5 +1,5 @@
-"""Reads template.yaml: the functions, their HTTP API routes, stream and queue event sources,
-the resources to create.
+"""Reads template.yaml: the functions, their HTTP API routes, stream, queue and schedule event
+sources, the resources to create.
 
 Routes are read from here and nowhere else, so the local runtime serves exactly what
 ``sam deploy`` would.
@@ -64,6 +64,7 @@ class Function:
     handler: str
     environment: dict[str, Any]
     timeout: int
+    memory_mb: int = 128
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,22 @@ class QueueSubscription:
     queue: str  # logical id
     batch_size: int
     report_batch_item_failures: bool
+    # ScalingConfig.MaximumConcurrency as written (a number or an intrinsic such as !Ref), or None
+    maximum_concurrency: Any = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class ScheduleSubscription:
+    """A function invoked by an EventBridge Scheduler schedule (SAM event ``Type: ScheduleV2``).
+    Properties as written in the template (a value may be an intrinsic such as ``!Ref``)."""
+
+    function: str
+    event: str  # the event's key under the function's Events
+    schedule_expression: Any
+    input: Any = None  # Input: the JSON text Scheduler sends instead of its default event
+    state: Any = None  # State: ENABLED (default) or DISABLED
+    name: Any = None  # Name: the schedule's name (SAM's default: <function><event>)
+    group: Any = None  # GroupName (default: "default")
 
 
 @dataclass
@@ -119,6 +136,7 @@ class Template:
                 handler=props.get("Handler", globals_.get("Handler")),
                 environment=environment,
                 timeout=int(props.get("Timeout", globals_.get("Timeout", 3))),
+                memory_mb=_integer(props.get("MemorySize", globals_.get("MemorySize", 128)), 128),
             )
         return functions
 
@@ -171,9 +189,41 @@ class Template:
                         queue=queue["Fn::GetAtt"][0],
                         batch_size=int(props.get("BatchSize", 10)),
                         report_batch_item_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
+                        maximum_concurrency=props.get("ScalingConfig", {}).get("MaximumConcurrency"),
                     )
                 )
         return subscriptions
+
+    def schedule_subscriptions(self) -> list[ScheduleSubscription]:
+        """The functions' ``Type: ScheduleV2`` events (EventBridge Scheduler schedules)."""
+        subscriptions = []
+        for name, resource in self.resources_of_type("AWS::Serverless::Function").items():
+            for event_name, event in resource["Properties"].get("Events", {}).items():
+                if event["Type"] != "ScheduleV2":
+                    continue
+                props = event.get("Properties", {})
+                if "ScheduleExpression" not in props:
+                    raise ValueError(f"{name}.Events.{event_name}: a ScheduleV2 event needs a ScheduleExpression")
+                subscriptions.append(
+                    ScheduleSubscription(
+                        function=name,
+                        event=event_name,
+                        schedule_expression=props["ScheduleExpression"],
+                        input=props.get("Input"),
+                        state=props.get("State"),
+                        name=props.get("Name"),
+                        group=props.get("GroupName"),
+                    )
+                )
+        return subscriptions
+
+    def schedule_parameters(self) -> set[str]:
+        """Parameters a ScheduleV2 event takes its ScheduleExpression from (``!Ref Name``)."""
+        return {
+            subscription.schedule_expression["Ref"]
+            for subscription in self.schedule_subscriptions()
+            if isinstance(subscription.schedule_expression, dict) and "Ref" in subscription.schedule_expression
+        }
 
     def authorizer_function(self) -> str | None:
         for resource in self.resources_of_type("AWS::Serverless::HttpApi").values():
@@ -183,3 +233,11 @@ class Template:
                 arn = auth["Authorizers"][default]["FunctionArn"]
                 return arn["Fn::GetAtt"][0]
         return None
+
+
+def _integer(value: Any, default: int) -> int:
+    """A number property, or ``default`` where the template computes it (an intrinsic)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default

@@ -270,6 +270,9 @@ def test_queue_subscriptions_come_from_the_templates_sqs_events(template: Templa
     subscriptions = {s.function: s for s in template.queue_subscriptions()}
     assert subscriptions["WebhookFanOutFunction"] == QueueSubscription("WebhookFanOutFunction", "WebhookEventQueue", 10, True)
     assert subscriptions[DELIVERY_FUNCTION] == QueueSubscription(DELIVERY_FUNCTION, DELIVERY_QUEUE, 10, True)
+    # ScalingConfig.MaximumConcurrency, as written: make run resolves it to bound its pollers
+    assert subscriptions["WebhookFanOutFunction"].maximum_concurrency == {"Ref": "FanOutMaxConcurrency"}
+    assert subscriptions[DELIVERY_FUNCTION].maximum_concurrency == {"Ref": "DeliveryMaxConcurrency"}
 
 
 def test_the_event_is_built_as_lambda_builds_it(aws: Stack, sqs: Any, delivery: QueueSubscription, run_poller: Any) -> None:
