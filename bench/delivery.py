@@ -105,7 +105,7 @@ class MemoryWebhooks:
     def mark_recovered(self, webhook: Any) -> None:
         pass
 
-    def disable(self, webhook: Any, event: Any) -> bool:
+    def disable(self, webhook: Any, event: Any, *, same_run: bool = True) -> bool:
         return True
 
 
@@ -145,8 +145,8 @@ def _measure(report: Report, section: Any, scenario: Scenario, url: str) -> None
     use_case = DeliverMessageUseCase(memory, MemoryLog(), wiring.webhook_sender(), settings)  # type: ignore[arg-type]
     queue = wiring.delivery_queue()
 
-    def deliver(message: Any, attempt: int, manual: bool) -> Any:
-        return use_case.execute(message, attempt_number=attempt, manual=manual)
+    def deliver(message: Any, attempt: int, manual: bool, queued_at: datetime | None) -> Any:
+        return use_case.execute(message, attempt_number=attempt, manual=manual, queued_at=queued_at)
 
     def fan_out_batch() -> list[dict[str, Any]]:
         world.invoke("WebhookFanOutFunction", scenario.fan_out_event(tenant))

@@ -392,9 +392,9 @@ class Scenario:
                 f"outbox relay: {len(relay['Records'])} outbox records",
                 "OutboxRelayFunction",
                 lambda: relay,
-                {"PutEvents": self.relay_expected(relay)},
+                {"PutEvents": self.relay_expected(relay), "UpdateItem": len(relay["Records"])},
                 "none set; shown against the fewest calls that keep the stream's order (each call the next run of "
-                "records, 10 at most, never two events of one aggregate)",
+                "records, 10 at most, never two events of one aggregate), and one UpdateItem per event to mark it published",
                 lambda r: not r.get("batchItemFailures"),
                 kind="relay",
                 units=len(relay["Records"]),

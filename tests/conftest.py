@@ -5,7 +5,9 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -13,6 +15,7 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from moto.core.botocore_stubber import BotocoreStubber
 
 from integration import wiring
 from local_runtime.events import authorizer_event, http_api_event
@@ -86,6 +89,30 @@ def table_name(aws: Stack) -> str:
 @pytest.fixture
 def dynamodb(aws: Stack) -> Any:
     return boto3.client("dynamodb", region_name="us-east-1")
+
+
+@contextmanager
+def moto_requests_one_at_a_time() -> Iterator[None]:
+    """Each DynamoDB request to in-process moto is applied whole before the next one starts, as
+    DynamoDB applies a request (a transaction's conditions and writes, an UpdateItem) atomically.
+    moto evaluates them in Python steps (an UpdateItem on a new item first stores its bare key),
+    which threads inside it at once could observe or interleave in ways DynamoDB never shows.
+    Threads still interleave between requests: the windows real concurrency has. Other services'
+    requests are left alone (an SQS long poll waits inside its request)."""
+    lock = threading.RLock()
+    process_request = BotocoreStubber.process_request
+
+    def one_at_a_time(self: BotocoreStubber, request: Any) -> Any:
+        if "dynamodb." not in request.url:
+            return process_request(self, request)
+        with lock:
+            return process_request(self, request)
+
+    BotocoreStubber.process_request = one_at_a_time  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        BotocoreStubber.process_request = process_request  # type: ignore[method-assign]
 
 
 class Api:

@@ -1,5 +1,6 @@
 """A real HTTP receiver on loopback for delivery tests: records every request, answers with
-the statuses it is told to (then 200), and verifies signatures the way a tenant would."""
+the statuses it is told to (then 200; an :class:`Answer` adds headers or a body that stalls),
+and verifies signatures the way a tenant would."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -20,6 +21,16 @@ class _Server(ThreadingHTTPServer):
     # overflow it now and then, and a dropped SYN is retried a second later. Receivers in
     # production listen with far larger backlogs.
     request_queue_size = 128
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer: ``status`` with ``headers`` (e.g. Retry-After); with ``stall_seconds`` the
+    status line and headers go out at once and the body never completes within that time."""
+
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    stall_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -40,22 +51,33 @@ class ReceivedRequest:
 class Receiver:
     def __init__(self) -> None:
         self.requests: list[ReceivedRequest] = []
-        self.statuses: list[int] = []  # answered in order; 200 once used up
+        self.statuses: list[int | Answer] = []  # answered in order; 200 once used up
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
+        self._stopping = threading.Event()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", "0")))
                 with receiver._lock:
-                    status = receiver.statuses.pop(0) if receiver.statuses else 200
+                    planned = receiver.statuses.pop(0) if receiver.statuses else 200
+                    answer = planned if isinstance(planned, Answer) else Answer(planned)
                     headers = {name.lower(): value for name, value in self.headers.items()}
                     receiver.requests.append(ReceivedRequest(self.path, headers, body, time.monotonic()))
                     receiver._arrived.notify_all()
-                reply = json.dumps({"status": status}).encode()
-                self.send_response(status)
+                reply = json.dumps({"status": answer.status}).encode()
+                self.send_response(answer.status)
                 self.send_header("content-type", "application/json")
+                for name, value in answer.headers.items():
+                    self.send_header(name, value)
+                if answer.stall_seconds:
+                    self.send_header("content-length", str(len(reply) + 100))  # more than ever comes
+                    self.end_headers()
+                    self.wfile.write(reply)
+                    self.wfile.flush()
+                    receiver._stopping.wait(answer.stall_seconds)
+                    return
                 self.send_header("content-length", str(len(reply)))
                 self.end_headers()
                 self.wfile.write(reply)
@@ -81,6 +103,7 @@ class Receiver:
         threading.Thread(target=self._server.serve_forever, name="webhook-receiver", daemon=True).start()
 
     def stop(self) -> None:
+        self._stopping.set()
         self._server.shutdown()
         self._server.server_close()
 

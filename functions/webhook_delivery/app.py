@@ -2,10 +2,13 @@
 attempt with another one scheduled stays in the queue, hidden until it is due."""
 
 from collections import Counter
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from integration.application.deliveries import DeliveryOutcome
+from integration.domain.deliveries import WebhookMessage
 from integration.infrastructure.delivery_worker import process_delivery_batch
 from integration.observability import logger, metrics
 from integration.tracing import trace_webhook_requests, tracer
@@ -27,9 +30,11 @@ METRIC_NAMES = {
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     logger.set_correlation_id(context.aws_request_id)  # the batch; each line also names its message_id
     use_case = deliver_message()
-    response, outcomes = process_delivery_batch(
-        event, lambda message, attempt, manual: use_case.execute(message, attempt_number=attempt, manual=manual), delivery_queue()
-    )
+
+    def deliver(message: WebhookMessage, attempt: int, manual: bool, queued_at: datetime | None) -> DeliveryOutcome:
+        return use_case.execute(message, attempt_number=attempt, manual=manual, queued_at=queued_at)
+
+    response, outcomes = process_delivery_batch(event, deliver, delivery_queue())
     for outcome, count in Counter(o.outcome.value for o in outcomes if o is not None).items():
         metrics.add_metric(name=METRIC_NAMES[outcome], unit=MetricUnit.Count, value=count)
     disabled = sum(1 for o in outcomes if o is not None and o.disabled_webhook)

@@ -81,7 +81,8 @@ EXPECTED_ACTIONS = {
     "UpdateWebhookFunction": {"dynamodb:GetItem", "dynamodb:PutItem"} | WRITE_KEY,
     "DeleteWebhookFunction": {"dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"} | WRITE_KEY,
     "ListEventTypesFunction": set(),
-    "OutboxRelayFunction": {"events:PutEvents"} | READ_KEY,  # reads the table's stream
+    "OutboxRelayFunction": {"events:PutEvents", "dynamodb:UpdateItem"} | WRITE_KEY,  # reads the stream, marks what it published
+    "OutboxSweeperFunction": {"dynamodb:Query", "dynamodb:UpdateItem", "events:PutEvents"} | WRITE_KEY,
     "ListWebhookDeliveriesFunction": {"dynamodb:GetItem", "dynamodb:Query"} | READ_KEY,
     "GetWebhookDeliveryFunction": {"dynamodb:GetItem"} | READ_KEY,
     "RetryWebhookDeliveryFunction": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "sqs:SendMessage"} | WRITE_KEY,

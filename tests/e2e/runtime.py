@@ -41,8 +41,8 @@ def remember_secrets(value: Any) -> None:
             if word.startswith(SECRET_PREFIXES) and len(word) > 20:
                 ISSUED_SECRETS.add(word)
 # For delivery tests: attempts at once and 2 s later; a webhook whose attempts have all failed
-# for 5 s is disabled at its next failure.
-DELIVERY_PARAMETER_OVERRIDES = "WebhookRetrySchedule=0s,2s DisableFailingWebhooksAfterSeconds=5"
+# for 5 s is disabled at its next failure, if that is at least its third in a row.
+DELIVERY_PARAMETER_OVERRIDES = "WebhookRetrySchedule=0s,2s DisableFailingWebhooksAfterSeconds=5 DisableFailingWebhooksAfterAttempts=3"
 
 
 def free_port() -> int:

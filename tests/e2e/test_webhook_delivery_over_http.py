@@ -27,7 +27,7 @@ pytestmark = pytest.mark.e2e
 ARRIVAL_SECONDS = 20.0  # the chain takes 1-2 s locally; generous for a loaded machine
 QUIET_SECONDS = 2.0  # how long to wait for something that must not arrive
 RETRY_DELAY_SECONDS = 2  # the schedule's second entry
-DISABLE_AFTER_SECONDS = 5  # DisableFailingWebhooksAfterSeconds
+DISABLE_AFTER_SECONDS = 5  # DisableFailingWebhooksAfterSeconds (and 3 attempts: DisableFailingWebhooksAfterAttempts)
 OTHER_TENANT = "other-tenant"
 UNUSED_EVENT_TYPE = "ApiKeyRevoked"  # nothing in this module revokes a key
 
@@ -265,7 +265,7 @@ def test_an_endpoint_failing_for_the_whole_window_is_disabled_and_webhook_disabl
         assert get(delivery_runtime, f"/webhooks/{hook['id']}")["status"] == "active"  # not yet failing for the window
 
         time.sleep(max(0.0, first.received_at + DISABLE_AFTER_SECONDS + 0.5 - time.monotonic()))
-        update_the_watcher()  # its first attempt fails after the whole window: the webhook is disabled
+        update_the_watcher()  # its first attempt fails after the whole window, the 3rd in a row: the webhook is disabled
         disabled = arrival(watching, of_type("WebhookDisabled", webhookId=hook["id"]))
         assert disabled.verify(watcher["secret"])["data"]["reason"]
         assert get(delivery_runtime, f"/webhooks/{hook['id']}")["status"] == "disabled"

@@ -19,7 +19,7 @@ from integration.infrastructure.aws import dynamodb_client, events_client, sqs_c
 from local_runtime.gateway import LoadedFunction
 from local_runtime.queues import QueuePoller
 from local_runtime.resources import Stack
-from tests.conftest import Api
+from tests.conftest import Api, moto_requests_one_at_a_time
 
 DELIVERY_FUNCTIONS = ("WebhookFanOutFunction", "WebhookDeliveryFunction")
 
@@ -50,13 +50,14 @@ def running_pipeline(stack: Stack) -> Iterator[None]:
         if subscription.function in functions:
             function = LoadedFunction(functions[subscription.function])
             pollers.append(QueuePoller(subscription, function, session=session, queue_url=stack.queue_url(subscription.queue)))
-    for poller in pollers:
-        poller.start()
-    try:
-        yield
-    finally:
+    with moto_requests_one_at_a_time():  # the test thread reads the log while pollers write it
         for poller in pollers:
-            poller.stop()
+            poller.start()
+        try:
+            yield
+        finally:
+            for poller in pollers:
+                poller.stop()
         for poller in pollers:
             poller.join(timeout=5)  # a poll ends within its 1 s wait
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -40,7 +40,7 @@ def queue(aws: Any) -> tuple[Any, str, list[int]]:
 
 def received_batch(client: Any, url: str, bodies: list[str]) -> dict[str, Any]:
     for body in bodies:
-        client.send_message(QueueUrl=url, MessageBody=body)
+        client.send_message(QueueUrl=url, MessageBody=body, MessageGroupId=MESSAGE.tenant_id)  # as every sender does
     messages = client.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])["Messages"]
     return {"Records": [sqs_record(message, "arn:aws:sqs:us-east-1:123456789012:q") for message in messages]}
 
@@ -49,13 +49,17 @@ def test_a_scheduled_retry_hides_the_message_for_the_delay_and_keeps_it(queue: A
     client, url, visibility = queue
     event = received_batch(client, url, [encode(MESSAGE)])
     calls: list[tuple[str, int, bool]] = []
+    queued: list[datetime | None] = []
 
-    def deliver(message: WebhookMessage, attempt: int, manual: bool) -> DeliveryOutcome:
+    def deliver(message: WebhookMessage, attempt: int, manual: bool, queued_at: datetime | None) -> DeliveryOutcome:
         calls.append((message.id, attempt, manual))
+        queued.append(queued_at)
         return DeliveryOutcome(Outcome.RETRY, retry_in=300, status_code=503)
 
     response, outcomes = process_delivery_batch(event, deliver, SqsDeliveryQueue(client, url))
     assert calls == [(MESSAGE.id, 1, False)]
+    (queued_at,) = queued  # SQS's SentTimestamp: when the message was first queued
+    assert queued_at is not None and abs(queued_at - datetime.now(UTC)) < timedelta(seconds=30)
     assert response == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
     assert visibility == [300] and outcomes[0].outcome is Outcome.RETRY
 
@@ -82,7 +86,7 @@ def test_an_error_keeps_only_that_message_and_a_malformed_one_is_dropped(queue: 
     event = received_batch(client, url, [encode(MESSAGE), encode(other, manual=True), json.dumps({"not": "a message"})])
     manual_flags: list[bool] = []
 
-    def deliver(message: WebhookMessage, attempt: int, manual: bool) -> DeliveryOutcome:
+    def deliver(message: WebhookMessage, attempt: int, manual: bool, queued_at: datetime | None) -> DeliveryOutcome:
         manual_flags.append(manual)
         if message.id == MESSAGE.id:
             raise RuntimeError("DynamoDB throttled")
@@ -93,3 +97,23 @@ def test_an_error_keeps_only_that_message_and_a_malformed_one_is_dropped(queue: 
     assert response == {"batchItemFailures": [{"itemIdentifier": failing["messageId"]}]}
     assert sorted(manual_flags) == [False, True]
     assert sum(outcome is None for outcome in outcomes) == 2  # the error and the malformed body
+
+
+def test_a_record_without_a_sent_timestamp_is_delivered_with_an_unknown_queue_time(queue: Any) -> None:
+    client, url, _ = queue
+    event = received_batch(client, url, [encode(MESSAGE)])
+    for record in event["Records"]:
+        record["attributes"].pop("SentTimestamp", None)
+    queued: list[datetime | None] = []
+    process_delivery_batch(event, lambda *args: queued.append(args[3]) or DeliveryOutcome(Outcome.SUCCEEDED), SqsDeliveryQueue(client, url))
+    assert queued == [None]
+
+
+def test_a_disabling_attempt_is_logged_with_its_reason(queue: Any, caplog: pytest.LogCaptureFixture) -> None:
+    client, url, _ = queue
+    event = received_batch(client, url, [encode(MESSAGE)])
+    outcome = DeliveryOutcome(Outcome.FAILED, status_code=410, reason="endpoint answered 410 Gone", disabled_webhook=True)
+    response, _ = process_delivery_batch(event, lambda *_: outcome, SqsDeliveryQueue(client, url))
+    assert response == {"batchItemFailures": []}
+    (warning,) = [record for record in caplog.records if record.getMessage() == "webhook disabled"]
+    assert warning.reason == "endpoint answered 410 Gone" and warning.webhook_id == MESSAGE.webhook_id  # type: ignore[attr-defined]

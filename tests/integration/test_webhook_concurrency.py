@@ -16,7 +16,6 @@ from typing import Any
 import boto3
 import pytest
 from boto3.dynamodb.types import TypeDeserializer
-from moto.core.botocore_stubber import BotocoreStubber
 
 from integration import wiring
 from integration.application import webhooks as webhook_use_cases
@@ -24,7 +23,7 @@ from integration.domain.events import webhook_disabled
 from integration.domain.webhooks import WebhookStatus
 from integration.infrastructure.aws import dynamodb_client
 from local_runtime.template import Template
-from tests.conftest import Api
+from tests.conftest import Api, moto_requests_one_at_a_time
 from tests.integration.helpers import assert_problem, items, outbox
 
 BODY: dict[str, Any] = {"name": "orders", "url": "https://example.com/hooks/orders", "events": ["WebhookCreated"]}
@@ -37,20 +36,11 @@ _deserializer = TypeDeserializer()
 
 
 @pytest.fixture
-def atomic_requests(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each request to in-process moto is applied whole before the next one starts, as DynamoDB
-    applies a request (a transaction's conditions and writes) atomically. moto evaluates them in
-    Python steps and rolls a cancelled transaction back by restoring a copy of the whole table,
-    which two threads inside it at once could interleave in ways DynamoDB never does. Threads
-    still interleave between requests (a GetItem, then the write): the window under test."""
-    lock = threading.RLock()
-    process_request = BotocoreStubber.process_request
-
-    def one_at_a_time(self: BotocoreStubber, request: Any) -> Any:
-        with lock:
-            return process_request(self, request)
-
-    monkeypatch.setattr(BotocoreStubber, "process_request", one_at_a_time)
+def atomic_requests() -> Iterator[None]:
+    """Requests to moto applied one at a time (see ``moto_requests_one_at_a_time``): threads
+    still interleave between requests (a GetItem, then the write), the window under test."""
+    with moto_requests_one_at_a_time():
+        yield
 
 
 class Callers:
@@ -553,8 +543,24 @@ def test_a_put_racing_a_health_mark_keeps_it(api: Api, dynamodb: Any, table_name
     item = stored(dynamodb, table_name, created["id"])
     assert item is not None and (item["name"], item["version"]) == ("renamed", 2)
     assert item.get("failing_since") == (since.isoformat() if mark == "failing" else None)
+    assert item.get("failing_attempts") == (1 if mark == "failing" else None)  # the count too
     (updated,) = outbox(dynamodb, table_name, "WebhookUpdated")
     assert updated["detail"]["changes"] == {"name": "renamed"}
+
+
+def test_a_put_racing_a_second_failure_keeps_the_count(api: Api, dynamodb: Any, table_name: str) -> None:
+    # The run has begun already (failing_since stays as it was): only the count changes under the PUT.
+    created = create(api)
+    since = datetime(2030, 1, 1, tzinfo=UTC)
+    failing = _failing(api, created["id"], since)
+    repository = wiring.webhook_repository()
+
+    with before_write("TransactWriteItems", lambda: repository.mark_failing(failing, datetime(2030, 1, 2, tzinfo=UTC))) as fired:
+        status, _, _ = api.call("PUT", f"/webhooks/{created['id']}", body=put_body(created, name="renamed"))
+
+    assert fired == [0] and status == 200
+    item = stored(dynamodb, table_name, created["id"])
+    assert item is not None and (item["name"], item["failing_since"], item["failing_attempts"]) == ("renamed", since.isoformat(), 2)
 
 
 def test_a_put_that_re_enables_a_webhook_forgets_its_failures(api: Api, dynamodb: Any, table_name: str) -> None:
@@ -568,6 +574,7 @@ def test_a_put_that_re_enables_a_webhook_forgets_its_failures(api: Api, dynamodb
     assert (status, headers["etag"]) == (200, '"2"')
     item = stored(dynamodb, table_name, created["id"])
     assert item is not None and "failing_since" not in item and item["status"] == "active"
+    assert "failing_attempts" not in item
 
 
 def test_a_put_racing_a_delete_answers_404_and_records_nothing(api: Api, dynamodb: Any, table_name: str) -> None:

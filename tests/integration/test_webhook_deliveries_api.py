@@ -174,8 +174,22 @@ def test_a_retry_marks_the_delivery_pending_and_queues_one_manual_attempt(api: A
     assert status == 202 and body["status"] == "pending" and body["attempt_count"] == 1
     (listed,) = api.call("GET", f"/webhooks/{hook['id']}/deliveries", query="status=pending")[2]["items"]
     assert listed["id"] == message.id
-    (queued,) = sqs_client().receive_message(QueueUrl=aws.queue_url("WebhookDeliveryQueue"), MaxNumberOfMessages=10)["Messages"]
+    (queued,) = sqs_client().receive_message(
+        QueueUrl=aws.queue_url("WebhookDeliveryQueue"), MaxNumberOfMessages=10, MessageSystemAttributeNames=["MessageGroupId"]
+    )["Messages"]
     assert json.loads(queued["Body"])["manual"] is True and json.loads(queued["Body"])["messageId"] == message.id
+    assert queued["Attributes"]["MessageGroupId"] == "tenant-a"  # fair queueing: the tenant
+
+
+def test_a_test_message_is_queued_with_its_tenant_as_message_group_id(api: Api, aws: Any) -> None:
+    hook = create_webhook(api, URL, tenant="tenant-b")
+    status, _, body = api.call("POST", f"/webhooks/{hook['id']}/test", tenant="tenant-b")
+    assert status == 202, body
+    (queued,) = sqs_client().receive_message(
+        QueueUrl=aws.queue_url("WebhookDeliveryQueue"), MaxNumberOfMessages=10, MessageSystemAttributeNames=["All"]
+    )["Messages"]
+    assert json.loads(queued["Body"])["messageId"] == body["id"]
+    assert queued["Attributes"]["MessageGroupId"] == "tenant-b"
 
 
 def test_rotate_secret_returns_the_new_secret_once_and_get_never_shows_it(api: Api, dynamodb: Any, table_name: str) -> None:

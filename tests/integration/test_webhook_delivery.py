@@ -4,6 +4,8 @@ delivery function, and a real HTTP receiver on loopback that verifies like a ten
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Any
 
 import pytest
@@ -20,7 +22,7 @@ from tests.integration.delivery_helpers import (
     wait_until,
 )
 from tests.integration.helpers import outbox
-from tests.webhook_receiver import running_receiver
+from tests.webhook_receiver import Answer, running_receiver
 
 pytestmark = pytest.mark.usefixtures("aws")
 
@@ -73,7 +75,9 @@ def test_a_failure_is_retried_after_the_scheduled_delay_with_the_same_webhook_id
 
 
 def test_an_always_failing_endpoint_ends_failed_and_then_disabled(aws: Any, api: Api, monkeypatch: pytest.MonkeyPatch, dynamodb: Any, table_name: str) -> None:
-    use_delivery_environment(aws, monkeypatch, WEBHOOK_RETRY_SCHEDULE="0s,1s", DISABLE_FAILING_WEBHOOKS_AFTER_SECONDS="3")
+    use_delivery_environment(
+        aws, monkeypatch, WEBHOOK_RETRY_SCHEDULE="0s,1s", DISABLE_FAILING_WEBHOOKS_AFTER_SECONDS="3", DISABLE_FAILING_WEBHOOKS_AFTER_ATTEMPTS="3"
+    )
     with running_receiver() as receiver, running_pipeline(aws):
         receiver.statuses = [500] * 10
         hook = create_webhook(api, receiver.url)
@@ -81,7 +85,7 @@ def test_an_always_failing_endpoint_ends_failed_and_then_disabled(aws: Any, api:
         record = only_delivery(api, hook["id"], "failed")
         assert [attempt["status_code"] for attempt in record["attempts"]] == [500, 500]
         assert api.call("GET", f"/webhooks/{hook['id']}")[2]["status"] == "active"  # failing for 1 s of 3
-        # Still failing 3 s after the first failure: the next failed attempt disables it.
+        # Still failing 3 s after the first failure: the next failed attempt (the 3rd) disables it.
         time.sleep(2.2)
         publish(aws, tenant="tenant-a", event_type="WebhookUpdated", webhookId=hook["id"])
         wait_until(lambda: api.call("GET", f"/webhooks/{hook['id']}")[2]["status"] == "disabled")
@@ -91,13 +95,73 @@ def test_an_always_failing_endpoint_ends_failed_and_then_disabled(aws: Any, api:
         assert len(receiver.requests) == seen  # a disabled webhook gets nothing
 
     (event,) = outbox(dynamodb, table_name, "WebhookDisabled")
-    assert event["detail"]["webhookId"] == hook["id"] and event["detail"]["reason"]
+    assert event["detail"]["webhookId"] == hook["id"] and event["detail"]["reason"] == "every delivery attempt failed"
     status, _, failed = api.call("GET", f"/webhooks/{hook['id']}/deliveries", query="status=failed")
     assert status == 200 and failed["items"], failed
 
 
+def test_a_failing_endpoint_is_not_disabled_before_enough_attempts_failed(aws: Any, api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    use_delivery_environment(
+        aws, monkeypatch, WEBHOOK_RETRY_SCHEDULE="0s", DISABLE_FAILING_WEBHOOKS_AFTER_SECONDS="0", DISABLE_FAILING_WEBHOOKS_AFTER_ATTEMPTS="3"
+    )
+    with running_receiver() as receiver, running_pipeline(aws):
+        receiver.statuses = [500] * 3
+        hook = create_webhook(api, receiver.url)
+        for count in (1, 2):  # the window (0 s) has passed at once; the attempts have not
+            publish(aws, tenant="tenant-a", event_type="WebhookCreated", webhookId=hook["id"])
+            receiver.wait_for(count)
+            time.sleep(0.3)
+            assert api.call("GET", f"/webhooks/{hook['id']}")[2]["status"] == "active"
+        publish(aws, tenant="tenant-a", event_type="WebhookCreated", webhookId=hook["id"])
+        wait_until(lambda: api.call("GET", f"/webhooks/{hook['id']}")[2]["status"] == "disabled")
+        assert len(receiver.requests) == 3
+
+
+def test_410_gone_disables_the_webhook_after_one_attempt(aws: Any, api: Api, monkeypatch: pytest.MonkeyPatch, dynamodb: Any, table_name: str) -> None:
+    use_delivery_environment(aws, monkeypatch, WEBHOOK_RETRY_SCHEDULE="0s,1s,1s")
+    with running_receiver() as receiver, running_pipeline(aws):
+        receiver.statuses = [410]
+        hook = create_webhook(api, receiver.url)
+        publish(aws, tenant="tenant-a", event_type="WebhookCreated", webhookId=hook["id"])
+        record = only_delivery(api, hook["id"], "failed")
+        wait_until(lambda: api.call("GET", f"/webhooks/{hook['id']}")[2]["status"] == "disabled")
+        publish(aws, tenant="tenant-a", event_type="WebhookUpdated", webhookId=hook["id"])
+        time.sleep(1 + QUIET)  # neither the schedule's next attempt nor a new event arrives
+
+    assert len(receiver.requests) == 1
+    assert [attempt["status_code"] for attempt in record["attempts"]] == [410] and record["next_attempt_at"] is None
+    (event,) = outbox(dynamodb, table_name, "WebhookDisabled")
+    assert event["detail"]["webhookId"] == hook["id"] and event["detail"]["reason"] == "endpoint answered 410 Gone"
+
+
+def test_retry_after_on_429_delays_the_next_attempt_instead_of_the_schedule(aws: Any, api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    use_delivery_environment(aws, monkeypatch, WEBHOOK_RETRY_SCHEDULE="0s,1s,4s")
+    with running_receiver() as receiver, running_pipeline(aws):
+        receiver.statuses = [Answer(429, {"Retry-After": "3"})]  # longer than the schedule's 1 s, within its longest (4 s)
+        hook = create_webhook(api, receiver.url)
+        publish(aws, tenant="tenant-a", event_type="WebhookCreated", webhookId=hook["id"])
+        first, second = receiver.wait_for(2, timeout=15)
+        record = only_delivery(api, hook["id"], "succeeded")
+
+    assert second.received_at - first.received_at >= 2.9
+    assert [attempt["status_code"] for attempt in record["attempts"]] == [429, 200]
+
+
+def test_retry_after_as_an_http_date_on_503_is_honoured(aws: Any, api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    use_delivery_environment(aws, monkeypatch, WEBHOOK_RETRY_SCHEDULE="0s,1s,5s")
+    with running_receiver() as receiver, running_pipeline(aws):
+        hook = create_webhook(api, receiver.url)
+        receiver.statuses = [Answer(503, {"Retry-After": format_datetime(datetime.now(UTC) + timedelta(seconds=4), usegmt=True)})]
+        publish(aws, tenant="tenant-a", event_type="WebhookCreated", webhookId=hook["id"])
+        first, second = receiver.wait_for(2, timeout=15)
+
+    assert second.received_at - first.received_at >= 2.0  # the date (about 3-4 s away when answered), not the schedule's 1 s
+
+
 def test_put_status_active_re_enables_a_disabled_webhook(aws: Any, api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
-    use_delivery_environment(aws, monkeypatch, WEBHOOK_RETRY_SCHEDULE="0s", DISABLE_FAILING_WEBHOOKS_AFTER_SECONDS="0")
+    use_delivery_environment(
+        aws, monkeypatch, WEBHOOK_RETRY_SCHEDULE="0s", DISABLE_FAILING_WEBHOOKS_AFTER_SECONDS="0", DISABLE_FAILING_WEBHOOKS_AFTER_ATTEMPTS="2"
+    )
     with running_receiver() as receiver, running_pipeline(aws):
         receiver.statuses = [500, 500]
         hook = create_webhook(api, receiver.url)

@@ -126,3 +126,17 @@ def test_a_refused_send_fails_the_event_and_its_retry_keeps_the_message_ids(aws:
     }
     second = {json.loads(m["Body"])["messageId"] for m in receive_all(aws.queue_url("WebhookDeliveryQueue"))}
     assert len(second) == 3 and first < second
+
+
+def test_every_queued_message_carries_its_tenant_as_message_group_id_for_fair_queueing(aws: Any, api: Api) -> None:
+    # SQS fair queues: MessageGroupId on a standard queue names the tenant (moto stores and returns it).
+    for tenant in ("tenant-a", "tenant-b"):
+        for n in range(3):
+            create_webhook(api, f"{URL}/{tenant}/{n}", tenant=tenant)
+        publish(aws, tenant=tenant, event_type="WebhookCreated", webhookId="wh_x")
+
+    assert fan_out_pending_events(aws) == {"batchItemFailures": []}
+    queued = receive_all(aws.queue_url("WebhookDeliveryQueue"))
+    assert len(queued) == 6
+    assert all(message["Attributes"]["MessageGroupId"] == json.loads(message["Body"])["tenantId"] for message in queued)
+    assert sorted(message["Attributes"]["MessageGroupId"] for message in queued) == ["tenant-a"] * 3 + ["tenant-b"] * 3

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 import pytest
 
@@ -102,6 +103,23 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             elif self.path == "/slow":
                 receiver.release.wait(10)
                 self._send(200, b"too late")
+            elif self.path in ("/accepted-then-slow", "/busy-then-slow"):
+                # The status line and headers at once, then part of the body, then nothing.
+                self.send_response(202 if self.path == "/accepted-then-slow" else 503)
+                self.send_header("Retry-After", "120")
+                self.send_header("Content-Length", "100")
+                self.end_headers()
+                self.wfile.write(b"partial")
+                self.wfile.flush()
+                receiver.release.wait(10)
+            elif self.path.startswith("/answer/"):  # /answer/<status>?retry-after=<value>
+                status, _, query = self.path.removeprefix("/answer/").partition("?")
+                self.send_response(int(status))
+                if query.startswith("retry-after="):
+                    self.send_header("Retry-After", unquote(query.removeprefix("retry-after=")))
+                self.send_header("Content-Length", "4")
+                self.end_headers()
+                self.wfile.write(b"busy")
             elif self.path == "/drip":
                 # Never idle for long, never done: only an overall deadline ends this.
                 self.wfile.write(b"HTTP/1.1 200 OK\r\n")
@@ -309,6 +327,40 @@ def test_a_receiver_dripping_its_answer_is_cut_off_by_the_deadline(receiver: Rec
     assert result.error == "timeout"
     assert result.status_code is None
     assert not result.succeeded
+
+
+def test_a_2xx_whose_body_then_times_out_is_a_success_whose_log_says_the_body_was_cut(receiver: Receiver) -> None:
+    # The receiver accepted the message (the status line says so); only the body never came in full.
+    result = WebhookHttpClient(LOCAL, total_timeout=1.0).post(receiver.url("/accepted-then-slow"), BODY, HEADERS)
+
+    assert result.status_code == 202
+    assert result.succeeded
+    assert "partial".startswith(result.response_body)  # what was read of it, if anything
+    assert result.error == "timeout reading the response body: body cut"
+    assert result.retry_after == "120"  # headers arrived with the status line
+
+
+def test_a_failure_whose_body_then_times_out_keeps_its_status_and_is_a_failure(receiver: Receiver) -> None:
+    result = WebhookHttpClient(LOCAL, total_timeout=1.0).post(receiver.url("/busy-then-slow"), BODY, HEADERS)
+
+    assert (result.status_code, result.succeeded, result.retry_after) == (503, False, "120")
+    assert result.error == "timeout reading the response body: body cut"
+
+
+@pytest.mark.parametrize(
+    ("status", "header"),
+    [(503, "120"), (429, "Sun, 29 Nov 2026 12:02:00 GMT"), (429, "-5"), (500, "60"), (200, "1"), (410, "3600")],
+)
+def test_the_retry_after_header_is_handed_over_as_sent(receiver: Receiver, client: WebhookHttpClient, status: int, header: str) -> None:
+    result = client.post(receiver.url(f"/answer/{status}?retry-after={quote(header)}"), BODY, HEADERS)
+
+    assert (result.status_code, result.retry_after, result.response_body) == (status, header, "busy")
+
+
+def test_no_retry_after_header_is_none_and_an_overlong_one_is_dropped(receiver: Receiver, client: WebhookHttpClient) -> None:
+    assert client.post(receiver.url("/answer/503"), BODY, HEADERS).retry_after is None
+    assert client.post(receiver.url(f"/answer/503?retry-after={'9' * 101}"), BODY, HEADERS).retry_after is None
+    assert client.post(receiver.url(f"/answer/503?retry-after={'9' * 100}"), BODY, HEADERS).retry_after == "9" * 100
 
 
 def test_connection_refused() -> None:

@@ -15,7 +15,7 @@ from integration.domain.ids import is_valid_id, new_id
 from tests.conftest import BASE, Api, scan_all
 from tests.integration.helpers import assert_problem, items, outbox
 
-VIEW_FIELDS = {"id", "name", "url", "events", "description", "status", "created_at", "updated_at"}
+VIEW_FIELDS = {"id", "name", "url", "events", "description", "status", "disabled_reason", "created_at", "updated_at"}
 BODY: dict[str, Any] = {"name": "orders", "url": "https://example.com/hooks/orders", "events": ["WebhookCreated"]}
 
 _deserializer = TypeDeserializer()

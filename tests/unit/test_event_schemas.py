@@ -24,6 +24,7 @@ from integration.domain.events import DomainEvent
 from integration.domain.ids import new_id
 from integration.domain.url_policy import MAX_URL_LENGTH, UrlPolicy
 from integration.domain.webhooks import (
+    DISABLED_GONE,
     MAX_DESCRIPTION_LENGTH,
     MAX_EVENT_TYPES,
     MAX_NAME_LENGTH,
@@ -88,6 +89,9 @@ FACTORY_CASES: dict[str, Callable[[], DomainEvent]] = {
         webhook_id=WEBHOOK_ID, tenant_id="tenant-a", previous_secret_expires_at=None, at=AT
     ),
     "WebhookDisabled": lambda: events.webhook_disabled(webhook_id=WEBHOOK_ID, tenant_id="tenant-a", failing_since=AT, at=AT),
+    "WebhookDisabled/gone": lambda: events.webhook_disabled(
+        webhook_id=WEBHOOK_ID, tenant_id="tenant-a", failing_since=AT, at=AT, reason=DISABLED_GONE
+    ),
 }
 
 

@@ -7,7 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 from integration.domain.deliveries import fanned_out_message_id, new_test_message
 from integration.domain.ids import is_valid_id
-from integration.domain.webhooks import Webhook, WebhookFields, WebhookHealthChange, WebhookStatus, new_signing_secret
+from integration.domain.webhooks import (
+    DISABLED_GONE,
+    Webhook,
+    WebhookFields,
+    WebhookHealthChange,
+    WebhookStatus,
+    new_signing_secret,
+)
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
@@ -71,28 +78,71 @@ def test_a_zero_grace_period_drops_the_old_secret_at_once() -> None:
     assert rotated.previous_secret is None
 
 
-def test_health_first_failure_marks_failing_and_a_success_recovers() -> None:
-    window = timedelta(days=5)
+WINDOW = timedelta(days=5)
+FAILED = 500
+
+
+def health(hook: Webhook, status_code: int | None, *, now: datetime = NOW, attempts: int = 5) -> WebhookHealthChange | None:
+    return hook.health_after_attempt(status_code=status_code, now=now, disable_after=WINDOW, disable_after_attempts=attempts)
+
+
+def test_health_a_failure_starts_or_counts_a_run_and_a_success_ends_it() -> None:
     healthy = webhook()
-    assert healthy.health_after_attempt(succeeded=True, now=NOW, disable_after=window) is None
-    assert healthy.health_after_attempt(succeeded=False, now=NOW, disable_after=window) is WebhookHealthChange.FAILING
-    failing = webhook(failing_since=NOW)
-    assert failing.health_after_attempt(succeeded=True, now=NOW, disable_after=window) is WebhookHealthChange.RECOVERED
+    assert health(healthy, 200) is None and health(healthy, 299) is None  # nothing to write
+    for failure in (None, 300, 404, 429, 500, 503, 199):
+        assert health(healthy, failure) is WebhookHealthChange.FAILING
+    failing = webhook(failing_since=NOW, failing_attempts=3)
+    assert health(failing, 500, now=NOW + timedelta(hours=1)) is WebhookHealthChange.FAILING  # one more in the run
+    assert health(failing, 204) is WebhookHealthChange.RECOVERED
+    assert health(webhook(failing_attempts=1), 200) is WebhookHealthChange.RECOVERED  # a count alone is forgotten too
 
 
-def test_health_disables_only_after_failing_for_the_whole_window() -> None:
-    window = timedelta(days=5)
-    failing = webhook(failing_since=NOW)
-    almost = NOW + window - timedelta(seconds=1)
-    assert failing.health_after_attempt(succeeded=False, now=almost, disable_after=window) is None
-    assert failing.health_after_attempt(succeeded=False, now=NOW + window, disable_after=window) is WebhookHealthChange.DISABLE
+def test_health_disables_only_after_the_whole_window_and_enough_attempts() -> None:
+    run = webhook(failing_since=NOW, failing_attempts=4)  # this failure is the 5th
+    end = NOW + WINDOW
+    assert health(run, FAILED, now=end - timedelta(seconds=1)) is WebhookHealthChange.FAILING  # window: one second short
+    assert health(run, FAILED, now=end) is WebhookHealthChange.DISABLE  # window and attempts: both just met
+    short = webhook(failing_since=NOW, failing_attempts=3)  # this failure is the 4th
+    assert health(short, FAILED, now=end + timedelta(days=30)) is WebhookHealthChange.FAILING  # attempts: one short
+    assert health(short, FAILED, now=end, attempts=4) is WebhookHealthChange.DISABLE
+
+
+def test_one_attempt_to_a_quiet_endpoint_long_after_its_first_failure_does_not_disable_it() -> None:
+    # A low-traffic endpoint: one failure, then nothing for a week, then one more failure.
+    quiet = webhook(failing_since=NOW, failing_attempts=1)
+    assert health(quiet, FAILED, now=NOW + timedelta(days=7)) is WebhookHealthChange.FAILING
+    assert health(quiet, FAILED, now=NOW + timedelta(days=7), attempts=2) is WebhookHealthChange.DISABLE
+
+
+def test_a_first_failure_disables_only_when_window_and_attempts_allow_it() -> None:
+    healthy = webhook()
+    no_window = timedelta(0)
+    assert healthy.health_after_attempt(status_code=500, now=NOW, disable_after=no_window, disable_after_attempts=2) is WebhookHealthChange.FAILING
+    assert healthy.health_after_attempt(status_code=500, now=NOW, disable_after=no_window, disable_after_attempts=1) is WebhookHealthChange.DISABLE
+
+
+def test_410_gone_disables_at_once_and_nothing_else_does() -> None:
+    assert health(webhook(), 410) is WebhookHealthChange.GONE  # no run of failures needed
+    assert health(webhook(failing_since=NOW, failing_attempts=2), 410) is WebhookHealthChange.GONE
+    for other in (400, 401, 403, 404, 409, 411, 451):
+        assert health(webhook(), other) is WebhookHealthChange.FAILING
+
+
+def test_a_disabled_webhook_is_never_disabled_again() -> None:
+    disabled = webhook(status=WebhookStatus.DISABLED, failing_since=NOW, failing_attempts=10)
+    assert health(disabled, 410) is None
+    assert health(disabled, FAILED, now=NOW + WINDOW) is None
 
 
 def test_re_enabling_a_disabled_webhook_starts_its_health_afresh() -> None:
-    disabled = webhook(status=WebhookStatus.DISABLED, failing_since=NOW)
+    disabled = webhook(status=WebhookStatus.DISABLED, failing_since=NOW, failing_attempts=7, disabled_reason=DISABLED_GONE)
     fields = WebhookFields(disabled.name, disabled.url, disabled.events, disabled.description, WebhookStatus.ACTIVE)
     enabled, changes = disabled.replaced(fields, NOW + timedelta(hours=1))
     assert changes == {"status": "active"}
-    assert enabled.failing_since is None
-    renamed, _ = webhook(failing_since=NOW).replaced(replace(fields, name="other"), NOW)
-    assert renamed.failing_since == NOW  # other edits keep the run of failures
+    assert (enabled.failing_since, enabled.failing_attempts, enabled.disabled_reason) == (None, 0, None)
+    renamed, _ = webhook(failing_since=NOW, failing_attempts=2).replaced(replace(fields, name="other"), NOW)
+    assert (renamed.failing_since, renamed.failing_attempts) == (NOW, 2)  # other edits keep the run of failures
+    still_disabled, _ = disabled.replaced(replace(fields, name="other", status=WebhookStatus.DISABLED), NOW)
+    assert still_disabled.disabled_reason == DISABLED_GONE  # and the reason it was disabled for
+    by_put, _ = webhook(failing_since=NOW).replaced(replace(fields, status=WebhookStatus.DISABLED), NOW)
+    assert by_put.status is WebhookStatus.DISABLED and by_put.disabled_reason is None  # a PUT gives no reason

@@ -6,9 +6,13 @@ The rules that need no AWS (event types, webhook rules) are in :mod:`integration
 Environment (set by template.yaml, or by the local runtime):
 - ``TABLE_NAME``: the single table.
 - ``EVENT_BUS_NAME``, ``EVENT_SOURCE`` (default ``integration``): where domain events go.
+- ``OUTBOX_REPUBLISH_AFTER_SECONDS`` (default 300): the sweeper publishes again the events still
+  unpublished after this long.
 - ``DELIVERY_QUEUE_URL``: the webhook delivery queue (fan-out, delivery, retry, test).
 - ``WEBHOOK_RETRY_SCHEDULE`` (default ``0s,5s,5m,30m,2h,5h,10h,10h``): delays before each attempt.
-- ``DISABLE_FAILING_WEBHOOKS_AFTER_SECONDS`` (default 5 days): failing that long disables a webhook.
+- ``DISABLE_FAILING_WEBHOOKS_AFTER_SECONDS`` (default 5 days) and
+  ``DISABLE_FAILING_WEBHOOKS_AFTER_ATTEMPTS`` (default 5): a webhook is disabled once every
+  attempt has failed for that long AND at least that many attempts in a row have failed.
 - ``WEBHOOK_SECRET_GRACE_PERIOD_SECONDS`` (default 24 h): the old secret's time after a rotation.
 - ``DELIVERY_LOG_RETENTION_DAYS`` (default 30): delivery records expire (TTL) after this.
 """
@@ -35,7 +39,7 @@ if TYPE_CHECKING:
         RetryDeliveryUseCase,
         SendTestMessageUseCase,
     )
-    from integration.application.outbox_relay import RelayOutboxEventsUseCase
+    from integration.application.outbox_relay import RelayOutboxEventsUseCase, RepublishUnpublishedEventsUseCase
     from integration.application.webhooks import RotateWebhookSecretUseCase
     from integration.infrastructure.api_key_repository import DynamoDBApiKeyRepository
     from integration.infrastructure.delivery_log import DynamoDBDeliveryLog
@@ -43,6 +47,7 @@ if TYPE_CHECKING:
     from integration.infrastructure.eventbridge import EventBridgePublisher
     from integration.infrastructure.idempotency_store import TableIdempotencyStore
     from integration.infrastructure.oidc import JwtVerifier, OidcSettings
+    from integration.infrastructure.outbox import DynamoDBOutbox
     from integration.infrastructure.webhook_http import WebhookHttpClient
     from integration.infrastructure.webhook_repository import DynamoDBWebhookRepository
 
@@ -79,10 +84,28 @@ def event_publisher() -> EventBridgePublisher:
     )
 
 
+@functools.cache
+def outbox() -> DynamoDBOutbox:
+    from integration.infrastructure.outbox import DynamoDBOutbox
+
+    return DynamoDBOutbox(dynamodb_client(), table_name())
+
+
 def relay_outbox_events() -> RelayOutboxEventsUseCase:
     from integration.application.outbox_relay import RelayOutboxEventsUseCase
 
-    return RelayOutboxEventsUseCase(event_publisher())
+    return RelayOutboxEventsUseCase(event_publisher(), outbox())
+
+
+def republish_unpublished_events() -> RepublishUnpublishedEventsUseCase:
+    from integration.application.outbox_relay import RepublishUnpublishedEventsUseCase
+
+    return RepublishUnpublishedEventsUseCase(outbox(), relay_outbox_events())
+
+
+def outbox_republish_after() -> timedelta:
+    """How old an unpublished event must be before the sweeper publishes it again."""
+    return _seconds("OUTBOX_REPUBLISH_AFTER_SECONDS", 300)
 
 
 def _seconds(name: str, default: int) -> timedelta:
@@ -135,10 +158,14 @@ def fan_out_event() -> FanOutEventUseCase:
 def deliver_message() -> DeliverMessageUseCase:
     from integration.application.deliveries import DeliverMessageUseCase, DeliverySettings
     from integration.domain.signing import USER_AGENT
+    from integration.domain.webhooks import DEFAULT_DISABLE_AFTER_ATTEMPTS
 
     settings = DeliverySettings(
         schedule=retry_schedule(),
         disable_after=_seconds("DISABLE_FAILING_WEBHOOKS_AFTER_SECONDS", 5 * 24 * 3600),
+        disable_after_attempts=max(
+            1, int(os.environ.get("DISABLE_FAILING_WEBHOOKS_AFTER_ATTEMPTS", DEFAULT_DISABLE_AFTER_ATTEMPTS))
+        ),
         log_retention=delivery_log_retention(),
         user_agent=USER_AGENT,
     )
@@ -236,6 +263,7 @@ def reset() -> None:
         api_key_repository,
         webhook_repository,
         event_publisher,
+        outbox,
         retry_schedule,
         delivery_log,
         delivery_queue,

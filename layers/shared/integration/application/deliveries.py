@@ -29,9 +29,17 @@ from integration.domain.ids import is_valid_id
 from integration.domain.pagination import Page
 from integration.domain.principal import Principal
 from integration.domain.repositories import DeliveryLog, DeliveryQueue, WebhookRepository
-from integration.domain.retry_schedule import delay_before_attempt
+from integration.domain.retry_schedule import RETRY_AFTER_STATUSES, delay_after_failure, parse_retry_after
 from integration.domain.signing import webhook_headers
-from integration.domain.webhooks import WEBHOOK_ID_PREFIX, Webhook, WebhookHealthChange, WebhookStatus
+from integration.domain.webhooks import (
+    DEFAULT_DISABLE_AFTER_ATTEMPTS,
+    DISABLED_FAILING,
+    DISABLED_GONE,
+    WEBHOOK_ID_PREFIX,
+    Webhook,
+    WebhookHealthChange,
+    WebhookStatus,
+)
 
 
 class HttpAnswer(Protocol):
@@ -39,6 +47,7 @@ class HttpAnswer(Protocol):
     duration_ms: int
     response_body: str
     error: str | None
+    retry_after: str | None  # the answer's Retry-After header, as sent
 
 
 class WebhookSender(Protocol):
@@ -89,8 +98,12 @@ class DeliveryOutcome:
     outcome: Outcome
     retry_in: int | None = None
     status_code: int | None = None
-    reason: str | None = None  # why dropped
+    reason: str | None = None  # why dropped, or why this attempt disabled the webhook
     disabled_webhook: bool = False  # this failure disabled the webhook
+
+
+# What this attempt's health change disables the webhook for.
+_DISABLING = {WebhookHealthChange.DISABLE: DISABLED_FAILING, WebhookHealthChange.GONE: DISABLED_GONE}
 
 
 @dataclass(frozen=True)
@@ -99,6 +112,7 @@ class DeliverySettings:
     disable_after: timedelta
     log_retention: timedelta
     user_agent: str
+    disable_after_attempts: int = DEFAULT_DISABLE_AFTER_ATTEMPTS
 
 
 class DeliverMessageUseCase:
@@ -118,7 +132,11 @@ class DeliverMessageUseCase:
         self._settings = settings
         self._clock = clock
 
-    def execute(self, message: WebhookMessage, *, attempt_number: int, manual: bool) -> DeliveryOutcome:
+    def execute(
+        self, message: WebhookMessage, *, attempt_number: int, manual: bool, queued_at: datetime | None = None
+    ) -> DeliveryOutcome:
+        """``queued_at``: when the message was first queued (SQS's SentTimestamp), which bounds
+        how far a Retry-After may push its next attempt; None when unknown."""
         webhook = self._webhooks.get(message.tenant_id, message.webhook_id)
         if webhook is None:
             return DeliveryOutcome(Outcome.DROPPED, reason="webhook deleted")
@@ -145,7 +163,17 @@ class DeliverMessageUseCase:
             error=answer.error,
             response_body=answer.response_body[:MAX_STORED_RESPONSE_CHARS],
         )
-        retry_in = None if attempt.succeeded or manual else delay_before_attempt(self._settings.schedule, attempt_number + 1)
+        change = webhook.health_after_attempt(
+            status_code=attempt.status_code,
+            now=now,
+            disable_after=self._settings.disable_after,
+            disable_after_attempts=self._settings.disable_after_attempts,
+        )
+        retry_in = None
+        if not (attempt.succeeded or manual or change is WebhookHealthChange.GONE):
+            retry_after = parse_retry_after(answer.retry_after, now) if attempt.status_code in RETRY_AFTER_STATUSES else None
+            age = None if queued_at is None else max(0, int((now - queued_at).total_seconds()))
+            retry_in = delay_after_failure(self._settings.schedule, attempt_number, retry_after=retry_after, age=age)
         if attempt.succeeded:
             status, outcome = DeliveryStatus.SUCCEEDED, Outcome.SUCCEEDED
         elif retry_in is not None:
@@ -159,19 +187,33 @@ class DeliverMessageUseCase:
             next_attempt_at=None if retry_in is None else now + timedelta(seconds=retry_in),
             expires_at=now + self._settings.log_retention,
         )
-        disabled = self._update_health(webhook, succeeded=attempt.succeeded, now=now)
-        return DeliveryOutcome(outcome, retry_in=retry_in, status_code=attempt.status_code, disabled_webhook=disabled)
+        disabled = self._update_health(webhook, change, now=now)
+        return DeliveryOutcome(
+            outcome,
+            retry_in=retry_in,
+            status_code=attempt.status_code,
+            reason=_DISABLING[change] if disabled and change is not None else None,
+            disabled_webhook=disabled,
+        )
 
-    def _update_health(self, webhook: Webhook, *, succeeded: bool, now: datetime) -> bool:
-        change = webhook.health_after_attempt(succeeded=succeeded, now=now, disable_after=self._settings.disable_after)
+    def _update_health(self, webhook: Webhook, change: WebhookHealthChange | None, *, now: datetime) -> bool:
+        """One write to the webhook at most; whether it disabled the webhook."""
         if change is WebhookHealthChange.FAILING:
             self._webhooks.mark_failing(webhook, now)
         elif change is WebhookHealthChange.RECOVERED:
             self._webhooks.mark_recovered(webhook)
-        elif change is WebhookHealthChange.DISABLE:
-            assert webhook.failing_since is not None
-            event = webhook_disabled(webhook_id=webhook.id, tenant_id=webhook.tenant_id, failing_since=webhook.failing_since, at=now)
-            return self._webhooks.disable(webhook, event)
+        elif change in _DISABLING:
+            assert change is not None
+            event = webhook_disabled(
+                webhook_id=webhook.id,
+                tenant_id=webhook.tenant_id,
+                failing_since=webhook.failing_since or now,
+                at=now,
+                reason=_DISABLING[change],
+            )
+            # A 410 is final whatever other attempts did meanwhile; the window rule only holds
+            # for the run of failures it was computed from.
+            return self._webhooks.disable(webhook, event, same_run=change is not WebhookHealthChange.GONE)
         return False
 
 

@@ -113,7 +113,12 @@ def webhook_secret_rotated(*, webhook_id: str, tenant_id: str, previous_secret_e
     )
 
 
-def webhook_disabled(*, webhook_id: str, tenant_id: str, failing_since: datetime, at: datetime) -> DomainEvent:
+def webhook_disabled(
+    *, webhook_id: str, tenant_id: str, failing_since: datetime, at: datetime, reason: str = "every delivery attempt failed"
+) -> DomainEvent:
+    """``reason``: one of :data:`integration.domain.webhooks.DISABLED_FAILING` (the default)
+    and :data:`~integration.domain.webhooks.DISABLED_GONE`; ``failing_since``: when the run of
+    failed attempts that ended in it began (the disabling attempt itself, for a first failure)."""
     return DomainEvent(
         event_type="WebhookDisabled",
         tenant_id=tenant_id,
@@ -122,7 +127,7 @@ def webhook_disabled(*, webhook_id: str, tenant_id: str, failing_since: datetime
         data={
             "webhookId": webhook_id,
             "tenantId": tenant_id,
-            "reason": "every delivery attempt failed",
+            "reason": reason,
             "failingSince": failing_since.isoformat().replace("+00:00", "Z"),
         },
     )

@@ -62,16 +62,20 @@ class WebhookRepository(Protocol):
         """Ids of the tenant's active webhooks subscribed to ``event_type`` (or to ``*``)."""
 
     def mark_failing(self, webhook: Webhook, since: datetime) -> None:
-        """Remember that attempts to this webhook fail since ``since`` (no-op if already known).
-        Not a change of what a GET shows: the version stays."""
+        """One more failed attempt of an active webhook, in one write: its run of failures
+        begins at ``since`` unless one has already begun, and its count goes up by one (even
+        when attempts fail at the same time). Not a change of what a GET shows: the version
+        stays. No-op when the webhook is gone."""
 
     def mark_recovered(self, webhook: Webhook) -> None:
-        """Forget the run of failures (an attempt succeeded). The version stays."""
+        """Forget the run of failures and its count (an attempt succeeded). The version stays."""
 
-    def disable(self, webhook: Webhook, event: DomainEvent) -> bool:
-        """Set an active, still failing webhook to disabled (its next version) and record the
-        event, atomically. False, writing nothing, when it changed meanwhile (re-enabled,
-        recovered, deleted)."""
+    def disable(self, webhook: Webhook, event: DomainEvent, *, same_run: bool = True) -> bool:
+        """Set an active webhook to disabled (its next version), with the event's ``reason`` as
+        its ``disabled_reason``, and record the event, atomically. With ``same_run``, only if it
+        is still in the run of failures it was read with (or, read with none, still without
+        one). False, writing nothing, when it changed meanwhile (re-enabled, recovered,
+        deleted)."""
 
 
 class DeliveryLog(Protocol):
@@ -121,3 +125,20 @@ class EventPublisher(Protocol):
 
         An event that is not published leaves every event after it unpublished too (their ids
         are in the result), so that a retry keeps the order."""
+
+
+class Outbox(Protocol):
+    """The recorded events after the transaction that recorded them: which reached the bus."""
+
+    def mark_published(self, events: Sequence[RecordedEvent], at: datetime) -> None:
+        """Record that the bus took these events. Best effort, never raises: an event left
+        unmarked is only published again later, with the same ``eventId``."""
+
+    def unpublished(self, *, since: datetime | None = None, until: datetime, limit: int) -> list[RecordedEvent]:
+        """Events not marked published that occurred from ``since`` to ``until`` (both
+        included), oldest first (by time, then event id), at most ``limit``. Cost O(result),
+        never a scan."""
+
+    def recorded(self, tenant_id: str, *, since: datetime) -> list[RecordedEvent]:
+        """Every event the tenant's outbox still holds, published or not, that occurred at or
+        after ``since``, oldest first."""

@@ -9,12 +9,19 @@ No delay may exceed 12 hours: retries wait by hiding the SQS message, and 12 hou
 maximum visibility timeout. The first delay is an SQS message delay, at most 15 minutes. At most
 20 attempts (the delivery queue sends a message to its dead-letter queue after 25 receives),
 together at most 3 days (the queue keeps a message 4 days).
+
+A receiver that answers ``429 Too Many Requests`` or ``503 Service Unavailable`` with a
+``Retry-After`` header (:func:`parse_retry_after`) chooses the delay before the next attempt
+itself, within bounds (:func:`delay_after_failure`); it never gets more attempts than the
+schedule has.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 DEFAULT_RETRY_SCHEDULE = "0s,5s,5m,30m,2h,5h,10h,10h"
 MAX_DELAY_SECONDS = 12 * 60 * 60  # SQS's maximum visibility timeout
@@ -22,7 +29,12 @@ MAX_FIRST_DELAY_SECONDS = 15 * 60  # SQS's maximum DelaySeconds
 MAX_ATTEMPTS = 20
 MAX_TOTAL_SECONDS = 3 * 24 * 60 * 60  # the delivery queue keeps a message 4 days
 
+# The answers whose Retry-After is honoured (RFC 9110 15.6.4 and RFC 6585 4).
+RETRY_AFTER_STATUSES = frozenset({429, 503})
+
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 60 * 60}
+_DELAY_SECONDS = re.compile(r"[0-9]+")
+_MAX_DELAY_DIGITS = 9  # more is "very long" (and int() refuses over 4300 digits)
 _ENTRY = re.compile(r"([+-]?[0-9]+)\s*([^0-9\s]*)")
 
 
@@ -75,3 +87,53 @@ def delay_before_attempt(schedule: Sequence[int], attempt_number: int) -> int | 
     if attempt_number > len(schedule):
         return None
     return schedule[attempt_number - 1]
+
+
+def parse_retry_after(value: str | None, now: datetime) -> int | None:
+    """The seconds a ``Retry-After`` header asks to wait (RFC 9110 10.2.3), or ``None`` when the
+    header is absent or unreadable.
+
+    Either ``delay-seconds`` (digits only: ``-5``, ``+5``, ``1.5`` or ``5s`` are unreadable) or
+    an HTTP-date (IMF-fixdate, and the obsolete RFC 850 and asctime forms; a date without a
+    zone is read as UTC). A date in the past asks for no wait: 0. Bounds are the caller's.
+    """
+    if value is None:
+        return None
+    text = value.strip(" \t")
+    if not text:
+        return None
+    if _DELAY_SECONDS.fullmatch(text):
+        digits = text.lstrip("0") or "0"
+        return int(digits) if len(digits) <= _MAX_DELAY_DIGITS else 10**_MAX_DELAY_DIGITS
+    try:
+        when = parsedate_to_datetime(text)
+    except (ValueError, TypeError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    seconds = (when - now).total_seconds()
+    return max(0, int(seconds + 0.999))  # rounded up: never before the time it named
+
+
+def delay_after_failure(
+    schedule: Sequence[int], attempt_number: int, *, retry_after: int | None = None, age: int | None = None
+) -> int | None:
+    """Seconds to wait after attempt ``attempt_number`` failed; ``None`` once the schedule is
+    exhausted (the message has failed).
+
+    Without ``retry_after``: the schedule's delay. With it (the receiver's ``Retry-After``, in
+    seconds): that, but at most the schedule's longest delay (itself at most 12 h, SQS's
+    visibility limit). Waiting *longer* than the schedule says is granted only while the
+    message, with the schedule's delays for every attempt after the next, still ends within
+    :data:`MAX_TOTAL_SECONDS` of being queued: ``age`` is how long ago that was (unknown:
+    assumed to be the schedule's delays so far), so the queue (4 days) never drops it first.
+    """
+    scheduled = delay_before_attempt(schedule, attempt_number + 1)
+    if scheduled is None or retry_after is None:
+        return scheduled
+    delay = max(0, min(retry_after, max(schedule), MAX_DELAY_SECONDS))
+    if delay > scheduled:
+        elapsed = age if age is not None else sum(schedule[:attempt_number])
+        budget = MAX_TOTAL_SECONDS - elapsed - sum(schedule[attempt_number + 1 :])
+        delay = max(scheduled, min(delay, budget))
+    return delay

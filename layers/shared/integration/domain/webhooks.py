@@ -21,6 +21,12 @@ MAX_NAME_LENGTH = 100
 MAX_DESCRIPTION_LENGTH = 500
 MAX_EVENT_TYPES = 50
 DEFAULT_MAX_WEBHOOKS_PER_TENANT = 50
+DEFAULT_DISABLE_AFTER_ATTEMPTS = 5
+GONE_STATUS = 410
+
+# Why the delivery function disabled a webhook (``disabled_reason``; ``reason`` of WebhookDisabled).
+DISABLED_FAILING = "every delivery attempt failed"
+DISABLED_GONE = "endpoint answered 410 Gone"
 
 
 class WebhookStatus(StrEnum):
@@ -60,11 +66,15 @@ class Webhook:
     # After a rotation the old secret keeps signing beside the new one until this time.
     previous_secret: str | None = None
     previous_secret_expires_at: datetime | None = None
-    # When the current run of failed attempts began (None: the last attempt succeeded).
+    # When the current run of failed attempts began (None: the last attempt succeeded), and
+    # how many attempts have failed in it so far (0 with no run).
     failing_since: datetime | None = None
+    failing_attempts: int = 0
+    # Why the delivery function disabled it (None: active, or disabled by a PUT).
+    disabled_reason: str | None = None
     # Optimistic concurrency: 1 at create, one more on every write of what a GET shows (PUT,
-    # rotation, disabling). Health marks (``failing_since``) are not shown and do not count.
-    # 0: an item stored before versions existed.
+    # rotation, disabling). Health marks (``failing_since``, ``failing_attempts``) are not
+    # shown and do not count. 0: an item stored before versions existed.
     version: int = 1
 
     def fields(self) -> WebhookFields:
@@ -80,8 +90,9 @@ class Webhook:
                 changes[name] = list(after) if isinstance(after, tuple) else (after.value if isinstance(after, StrEnum) else after)
         if not changes:
             return self, {}
-        # Re-enabling a disabled webhook starts its health afresh.
-        failing_since = None if changes.get("status") == WebhookStatus.ACTIVE.value else self.failing_since
+        # Re-enabling a disabled webhook starts its health afresh; a status set by a PUT has no
+        # delivery reason.
+        enabled = changes.get("status") == WebhookStatus.ACTIVE.value
         updated = replace(
             self,
             name=new.name,
@@ -90,7 +101,9 @@ class Webhook:
             description=new.description,
             status=new.status,
             updated_at=now,
-            failing_since=failing_since,
+            failing_since=None if enabled else self.failing_since,
+            failing_attempts=0 if enabled else self.failing_attempts,
+            disabled_reason=None if "status" in changes else self.disabled_reason,
             version=self.version + 1,
         )
         return updated, changes
@@ -114,19 +127,33 @@ class Webhook:
             version=self.version + 1,
         )
 
-    def health_after_attempt(self, *, succeeded: bool, now: datetime, disable_after: timedelta) -> WebhookHealthChange | None:
-        """What one delivery attempt changes about this webhook's health, if anything.
+    def health_after_attempt(
+        self,
+        *,
+        status_code: int | None,
+        now: datetime,
+        disable_after: timedelta,
+        disable_after_attempts: int = DEFAULT_DISABLE_AFTER_ATTEMPTS,
+    ) -> WebhookHealthChange | None:
+        """What one delivery attempt (its answer's ``status_code``; None: no answer) changes
+        about this webhook's health, if anything.
 
-        A success ends a run of failures. The first failure starts one. A failure when every
-        attempt has failed for at least ``disable_after`` disables the webhook.
+        A 2xx ends a run of failures. ``410 Gone`` disables the webhook at once. Any other
+        failure starts a run or counts one more attempt in it, unless it is the failure that
+        disables the webhook: the run began at least ``disable_after`` ago AND this is at least
+        the ``disable_after_attempts``-th failed attempt in a row (so one attempt after a long
+        quiet spell never disables an endpoint on its own).
         """
-        if succeeded:
-            return WebhookHealthChange.RECOVERED if self.failing_since is not None else None
-        if self.failing_since is None:
-            return WebhookHealthChange.FAILING
-        if now - self.failing_since >= disable_after and self.status is WebhookStatus.ACTIVE:
+        if status_code is not None and 200 <= status_code < 300:
+            return WebhookHealthChange.RECOVERED if self.failing_since is not None or self.failing_attempts else None
+        if self.status is not WebhookStatus.ACTIVE:
+            return None
+        if status_code == GONE_STATUS:
+            return WebhookHealthChange.GONE
+        began = self.failing_since or now
+        if now - began >= disable_after and self.failing_attempts + 1 >= disable_after_attempts:
             return WebhookHealthChange.DISABLE
-        return None
+        return WebhookHealthChange.FAILING
 
 
 class WebhookVersionConflict(Exception):
@@ -163,9 +190,10 @@ class VersionPrecondition:
 
 
 class WebhookHealthChange(StrEnum):
-    FAILING = "failing"  # first failure after a success: remember when it began
-    RECOVERED = "recovered"  # a success after failures: forget it
-    DISABLE = "disable"  # failing for the whole window: stop delivering
+    FAILING = "failing"  # a failed attempt: start the run (when it began) or count one more in it
+    RECOVERED = "recovered"  # a success after failures: forget them
+    DISABLE = "disable"  # failing for the whole window and enough attempts: stop delivering
+    GONE = "gone"  # the receiver answered 410 Gone: stop delivering at once
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ lookup item (no extra read) and writes it at most once a minute (:meth:`record_u
 from __future__ import annotations
 
 import functools
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -29,6 +29,7 @@ from integration.infrastructure.table import (
     iso,
     parse_iso,
     query_listing,
+    sortable_time,
     tenant_pk,
     to_item,
 )
@@ -43,12 +44,6 @@ def _logger() -> Logger:
 
 API_KEY_SK_PREFIX = "APIKEY#"
 LOOKUP_SK = "APIKEYHASH"
-
-
-def _sortable(value: datetime) -> str:
-    """UTC with microseconds, always the same width: such strings compare as the times do, so a
-    DynamoDB condition can compare them."""
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _key_sk(api_key_id: str) -> str:
@@ -180,14 +175,14 @@ class DynamoDBApiKeyRepository:
         is the one DynamoDB rejects, so a use can never make a revocation fail. The key item is
         the copy the API shows; if its write fails it lags until the next recorded use.
         """
-        used_at = _sortable(at)
+        used_at = sortable_time(at)
         try:
             self._client.update_item(
                 TableName=self._table,
                 Key=to_item({"PK": _lookup_pk(api_key.key_hash), "SK": LOOKUP_SK}),
                 UpdateExpression="SET last_used_at = :at",
                 ConditionExpression="attribute_exists(PK) AND (attribute_not_exists(last_used_at) OR last_used_at <= :due)",
-                ExpressionAttributeValues=to_item({":at": used_at, ":due": _sortable(at - LAST_USED_RESOLUTION)}),
+                ExpressionAttributeValues=to_item({":at": used_at, ":due": sortable_time(at - LAST_USED_RESOLUTION)}),
             )
         except self._client.exceptions.ConditionalCheckFailedException:
             return False  # another authorizer recorded a use within the minute (or the key is gone)

@@ -5,6 +5,8 @@ run in threads, so one slow receiver (up to the 15 s deadline) does not hold up 
 A record whose next attempt is scheduled is hidden for the delay and reported as a batch item
 failure, so SQS hands it back when the attempt is due; every other record is done and deleted.
 A record that raises is reported too and comes back after the queue's visibility timeout.
+Each attempt also learns when its message was first queued (SQS's ``SentTimestamp``, which
+hiding it does not change): a receiver's Retry-After may not push it past the queue's retention.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import math
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -25,7 +28,15 @@ logger = Logger(child=True)
 
 MAX_WORKERS = 10
 
-Deliver = Callable[[WebhookMessage, int, bool], DeliveryOutcome]
+# (message, attempt number, manual, when it was first queued if known) -> outcome
+Deliver = Callable[[WebhookMessage, int, bool, datetime | None], DeliveryOutcome]
+
+
+def _queued_at(record: dict[str, Any]) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(int(record["attributes"]["SentTimestamp"]) / 1000, tz=UTC)
+    except (KeyError, TypeError, ValueError, OverflowError, OSError):
+        return None
 
 
 def process_delivery_batch(event: dict[str, Any], deliver: Deliver, queue: SqsDeliveryQueue) -> tuple[dict[str, Any], list[DeliveryOutcome | None]]:
@@ -43,7 +54,7 @@ def process_delivery_batch(event: dict[str, Any], deliver: Deliver, queue: SqsDe
         attempt_number = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
         log = {"message_id": message.id, "webhook_id": message.webhook_id, "tenant_id": message.tenant_id, "attempt": attempt_number}
         try:
-            outcome = deliver(message, attempt_number, manual)
+            outcome = deliver(message, attempt_number, manual, _queued_at(record))
         except Exception:
             logger.exception("delivery attempt could not be handled; SQS will hand it back", **log)
             return True, None
@@ -52,7 +63,7 @@ def process_delivery_batch(event: dict[str, Any], deliver: Deliver, queue: SqsDe
             return False, outcome
         logger.info("delivery attempt", outcome=outcome.outcome.value, status_code=outcome.status_code, retry_in=outcome.retry_in, **log)
         if outcome.disabled_webhook:
-            logger.warning("webhook disabled: every attempt failed for the whole window", **log)
+            logger.warning("webhook disabled", reason=outcome.reason, **log)
         if outcome.outcome is not Outcome.RETRY or outcome.retry_in is None:
             return False, outcome
         # SQS counts the 12 h visibility limit from this receive.

@@ -29,7 +29,7 @@ import binascii
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -61,6 +61,12 @@ def from_item(item: dict[str, Any]) -> dict[str, Any]:
 
 def iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
+
+
+def sortable_time(value: datetime) -> str:
+    """UTC with microseconds, always the same width: such strings sort and compare as the times
+    do, so a key condition or a condition expression can compare them."""
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def parse_iso(value: str | None) -> datetime | None:

@@ -33,6 +33,7 @@ from integration.domain.url_policy import UrlPolicy, parse_host_address
 MAX_RESPONSE_BYTES = 4096
 MAX_TOTAL_TIMEOUT = 15.0
 _MAX_ERROR_LENGTH = 200
+_MAX_RETRY_AFTER_LENGTH = 100  # an HTTP-date is 29 characters; longer is nothing we can read
 # Headers the client owns: the caller cannot point the request elsewhere or break its framing.
 _RESERVED_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection"})
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
@@ -44,13 +45,17 @@ _PATH_SAFE = "".join(chr(code) for code in range(0x21, 0x7F))
 @dataclass(frozen=True)
 class DeliveryResult:
     """One attempt. ``status_code`` is None when no HTTP answer arrived. ``error`` is short text
-    safe to store and show (never a header or secret). A 2xx whose body could not be read in
-    full still :attr:`succeeded` (the receiver accepted it) but carries the reading ``error``."""
+    safe to store and show (never a header or secret). The status line decides: a 2xx whose
+    body then could not be read in full (a timeout, a reset) still :attr:`succeeded` (the
+    receiver accepted it), with what was read and an ``error`` saying the body was cut.
+    ``retry_after``: the answer's ``Retry-After`` header as sent (None: absent, or too long to
+    be one)."""
 
     status_code: int | None
     duration_ms: int
     response_body: str = ""
     error: str | None = None
+    retry_after: str | None = None
 
     @property
     def succeeded(self) -> bool:
@@ -108,10 +113,11 @@ class WebhookHttpClient:
     def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> DeliveryResult:
         started = time.monotonic()
         deadline = _Deadline(self._total_timeout)
+        retry_after: str | None = None
 
         def result(status: int | None = None, response_body: str = "", error: str | None = None) -> DeliveryResult:
             elapsed = int((time.monotonic() - started) * 1000)
-            return DeliveryResult(status, elapsed, response_body, error[:_MAX_ERROR_LENGTH] if error else None)
+            return DeliveryResult(status, elapsed, response_body, error[:_MAX_ERROR_LENGTH] if error else None, retry_after)
 
         try:
             request_headers = self._request_headers(headers)
@@ -132,6 +138,7 @@ class WebhookHttpClient:
             connection.request("POST", target.request_target, body=body, headers={"Host": target.host_header, **request_headers})
             response = connection.getresponse()
             status = response.status
+            retry_after = _retry_after(response)
             charset = _charset(response)
             while len(collected) < MAX_RESPONSE_BYTES:
                 chunk = response.read(MAX_RESPONSE_BYTES - len(collected))
@@ -140,8 +147,8 @@ class WebhookHttpClient:
                 collected += chunk
         except (OSError, http.client.HTTPException) as error:
             text = _describe(error)
-            if status is not None:
-                text = f"{text} (reading response body)"
+            if status is not None:  # the status line and headers arrived: they decide the attempt
+                text = f"{text} reading the response body: body cut"
             return result(status, _decode(bytes(collected), charset), text)
         finally:
             if response is not None:
@@ -337,6 +344,11 @@ class _DeadlineReader(io.RawIOBase):
     def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def, override]
         self._sock.settimeout(self._deadline.remaining())
         return self._sock.recv_into(buffer)
+
+
+def _retry_after(response: http.client.HTTPResponse) -> str | None:
+    value = response.getheader("Retry-After")
+    return value if value is not None and len(value) <= _MAX_RETRY_AFTER_LENGTH else None
 
 
 def _charset(response: http.client.HTTPResponse) -> str:

@@ -3,9 +3,9 @@
 Optimistic concurrency: a webhook item carries ``version`` (1 at create). Every write of what
 a GET shows (PUT and rotation: :meth:`DynamoDBWebhookRepository.replace`; soft delete;
 disabling) is conditional on the state it was computed from and sets the next version. The
-delivery function's health marks (``failing_since``) are not shown and do not change the
-version; ``replace`` puts the whole item, so it is conditional on the health mark it read as
-well as on the version: it never writes back a mark that changed meanwhile.
+delivery function's health marks (``failing_since``, ``failing_attempts``) are not shown and do
+not change the version; ``replace`` puts the whole item, so it is conditional on the health
+marks it read as well as on the version: it never writes back a mark that changed meanwhile.
 """
 
 from __future__ import annotations
@@ -56,6 +56,8 @@ def _attributes(webhook: Webhook) -> dict[str, Any]:
         "previous_secret": webhook.previous_secret,
         "previous_secret_expires_at": iso(webhook.previous_secret_expires_at),
         "failing_since": iso(webhook.failing_since),
+        "failing_attempts": webhook.failing_attempts or None,
+        "disabled_reason": webhook.disabled_reason,
         "version": webhook.version,
     }
 
@@ -90,6 +92,8 @@ def _to_webhook(item: dict[str, Any]) -> Webhook:
         previous_secret=values.get("previous_secret"),
         previous_secret_expires_at=parse_iso(values.get("previous_secret_expires_at")),
         failing_since=parse_iso(values.get("failing_since")),
+        failing_attempts=int(values.get("failing_attempts", 0)),
+        disabled_reason=values.get("disabled_reason"),
         version=int(values.get("version", 0)),
     )
 
@@ -104,13 +108,18 @@ def _version_condition(expected_version: int) -> tuple[str, dict[str, Any]]:
 def _unchanged_condition(expected: Webhook, *, health: bool = True) -> dict[str, Any]:
     """ConditionExpression and its names and values: the item is still ``expected`` as far as
     any writer changes it (its version and, with ``health``, the delivery function's health
-    mark, which changes without a new version)."""
+    marks, which change without a new version)."""
     condition, values = _version_condition(expected.version)
     if health and expected.failing_since is None:
         condition += " AND attribute_not_exists(failing_since)"
     elif health:
         condition += " AND failing_since = :expected_failing_since"
         values[":expected_failing_since"] = iso(expected.failing_since)
+    if health and not expected.failing_attempts:
+        condition += " AND attribute_not_exists(failing_attempts)"
+    elif health:
+        condition += " AND failing_attempts = :expected_failing_attempts"
+        values[":expected_failing_attempts"] = expected.failing_attempts
     return {
         "ConditionExpression": condition,
         "ExpressionAttributeNames": {"#version": "version"},
@@ -260,15 +269,20 @@ class DynamoDBWebhookRepository:
             params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def mark_failing(self, webhook: Webhook, since: datetime) -> None:
+        # ADD counts concurrent failures without losing one; if_not_exists keeps the run's start.
         self._conditional_update(
             webhook,
-            UpdateExpression="SET failing_since = :since",
-            ConditionExpression="attribute_exists(PK) AND attribute_not_exists(failing_since)",
-            ExpressionAttributeValues=to_item({":since": iso(since)}),
+            UpdateExpression="SET failing_since = if_not_exists(failing_since, :since) ADD failing_attempts :one",
+            ConditionExpression="attribute_exists(PK)",  # never brings a deleted webhook back
+            ExpressionAttributeValues=to_item({":since": iso(since), ":one": 1}),
         )
 
     def mark_recovered(self, webhook: Webhook) -> None:
-        self._conditional_update(webhook, UpdateExpression="REMOVE failing_since", ConditionExpression="attribute_exists(failing_since)")
+        self._conditional_update(
+            webhook,
+            UpdateExpression="REMOVE failing_since, failing_attempts",
+            ConditionExpression="attribute_exists(failing_since) OR attribute_exists(failing_attempts)",
+        )
 
     def _conditional_update(self, webhook: Webhook, **update: Any) -> None:
         """An UpdateItem whose failed condition means another writer got there first: fine."""
@@ -277,7 +291,13 @@ class DynamoDBWebhookRepository:
         except self._client.exceptions.ConditionalCheckFailedException:
             pass
 
-    def disable(self, webhook: Webhook, event: DomainEvent) -> bool:
+    def disable(self, webhook: Webhook, event: DomainEvent, *, same_run: bool = True) -> bool:
+        if not same_run:  # 410 Gone: whatever other attempts did meanwhile
+            condition, since = "#status = :active", {}
+        elif webhook.failing_since is None:
+            condition, since = "#status = :active AND attribute_not_exists(failing_since)", {}
+        else:
+            condition, since = "#status = :active AND failing_since = :since", {":since": iso(webhook.failing_since)}
         try:
             self._client.transact_write_items(
                 TransactItems=[
@@ -285,14 +305,15 @@ class DynamoDBWebhookRepository:
                         "Update": {
                             "TableName": self._table,
                             "Key": self._key(webhook),
-                            # Conditional on what it depends on (still active, still the same run
-                            # of failures), not on the version: a PUT that kept both is no reason
-                            # to give up; it lands on top of that PUT (and a PUT racing it retries).
+                            # Conditional on what it depends on (still active; unless for a 410,
+                            # still the same run of failures), not on the version: a PUT that kept
+                            # both is no reason to give up; it lands on top of that PUT (and a PUT
+                            # racing it retries).
                             "UpdateExpression": (
-                                "SET #status = :disabled, GSI1PK = :gsi1pk, updated_at = :now,"
-                                " #version = if_not_exists(#version, :zero) + :one REMOVE failing_since"
+                                "SET #status = :disabled, GSI1PK = :gsi1pk, updated_at = :now, disabled_reason = :reason,"
+                                " #version = if_not_exists(#version, :zero) + :one REMOVE failing_since, failing_attempts"
                             ),
-                            "ConditionExpression": "#status = :active AND failing_since = :since",
+                            "ConditionExpression": condition,
                             "ExpressionAttributeNames": {"#status": "status", "#version": "version"},
                             "ExpressionAttributeValues": to_item(
                                 {
@@ -302,7 +323,8 @@ class DynamoDBWebhookRepository:
                                     ":active": WebhookStatus.ACTIVE.value,
                                     ":gsi1pk": _status_partition(webhook.tenant_id, WebhookStatus.DISABLED),
                                     ":now": iso(event.occurred_at),
-                                    ":since": iso(webhook.failing_since),
+                                    ":reason": str(event.data["reason"]),
+                                    **since,
                                 }
                             ),
                         }

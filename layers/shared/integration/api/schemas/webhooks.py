@@ -42,6 +42,13 @@ class WebhookView(BaseModel):
     events: list[str]
     description: str | None
     status: WebhookStatus
+    disabled_reason: str | None = Field(
+        default=None,
+        description=(
+            "Why delivery disabled it: 'every delivery attempt failed' or 'endpoint answered 410 Gone'; "
+            "null when active or disabled by a PUT."
+        ),
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -54,6 +61,7 @@ class WebhookView(BaseModel):
             events=list(webhook.events),
             description=webhook.description,
             status=webhook.status,
+            disabled_reason=webhook.disabled_reason,
             created_at=webhook.created_at,
             updated_at=webhook.updated_at,
         )
