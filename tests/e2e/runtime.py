@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -145,3 +146,15 @@ def admin_create_key(runtime: LocalRuntime, tenant: str, *scopes: str) -> str:
     assert len(lines) == 1, done.stdout  # the plaintext key is the only stdout line
     remember_secrets(lines[0])
     return lines[0]
+
+
+def wait_until(found: Callable[[], Any], *, timeout: float, what: str = "condition") -> Any:
+    """``found()`` once it is truthy, polled; AssertionError after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = found()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {what} within {timeout}s")
+        time.sleep(0.1)

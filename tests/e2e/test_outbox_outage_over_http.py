@@ -18,7 +18,7 @@ import pytest
 from local_runtime.__main__ import LOCAL_PARAMETERS
 from local_runtime.resources import Stack, _create_rule
 from local_runtime.template import Template
-from tests.e2e.runtime import LocalRuntime, admin_create_key, start_local_runtime, stop
+from tests.e2e.runtime import LocalRuntime, admin_create_key, start_local_runtime, stop, wait_until
 from tests.webhook_receiver import Receiver, running_receiver
 
 pytestmark = pytest.mark.e2e
@@ -68,16 +68,6 @@ def failure_queue_depth(runtime: LocalRuntime) -> int:
     )
 
 
-def wait_until(condition: Any, timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.25)
-    raise AssertionError(f"no {what} within {timeout}s")
-
-
 def received(receiver: Receiver) -> list[dict[str, Any]]:
     return [{**request.json(), "webhook-id": request.headers["webhook-id"]} for request in list(receiver.requests)]
 
@@ -102,8 +92,8 @@ def test_every_event_made_while_the_bus_was_gone_is_delivered_once_it_is_back(ru
         assert status == 201, hook
         wait_until(
             lambda: any(payload["type"] == "WebhookCreated" for payload in received(receiver)),
-            ARRIVAL_SECONDS,
-            "delivery of WebhookCreated (the chain works)",
+            timeout=ARRIVAL_SECONDS,
+            what="delivery of WebhookCreated (the chain works)",
         )
 
         aws(runtime, "events").delete_event_bus(Name=runtime.exports["EVENT_BUS_NAME"])
@@ -117,7 +107,11 @@ def test_every_event_made_while_the_bus_was_gone_is_delivered_once_it_is_back(ru
         body = {"name": "all, renamed", "url": hook["url"], "events": ["*"], "status": "active"}
         assert runtime.request("PUT", f"/webhooks/{hook['id']}", key=key, body=body)[0] == 200
 
-        wait_until(lambda: failure_queue_depth(runtime) > 0, RELAY_GIVES_UP_WITHIN_SECONDS, "batch given up by the stream relay")
+        wait_until(
+            lambda: failure_queue_depth(runtime) > 0,
+            timeout=RELAY_GIVES_UP_WITHIN_SECONDS,
+            what="batch given up by the stream relay",
+        )
         time.sleep(3)  # the sweeper runs meanwhile too, and fails: the bus is still gone
         assert made_during_the_outage(received(receiver), made, hook["id"]) == []
 
@@ -127,7 +121,7 @@ def test_every_event_made_while_the_bus_was_gone_is_delivered_once_it_is_back(ru
             found = made_during_the_outage(received(receiver), made, hook["id"])
             return len({payload["data"]["eventId"] for payload in found}) == len(made) + 1
 
-        wait_until(all_arrived, ARRIVAL_SECONDS, "every event made during the outage")
+        wait_until(all_arrived, timeout=ARRIVAL_SECONDS, what="every event made during the outage")
         time.sleep(2)  # anything sent twice would arrive meanwhile
         arrived = made_during_the_outage(received(receiver), made, hook["id"])
         by_event: dict[str, set[str]] = {}

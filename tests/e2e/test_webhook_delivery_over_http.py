@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from tests.e2e.runtime import DELIVERY_PARAMETER_OVERRIDES, LocalRuntime, admin_create_key
+from tests.e2e.runtime import DELIVERY_PARAMETER_OVERRIDES, LocalRuntime, admin_create_key, wait_until
 from tests.webhook_receiver import ReceivedRequest, Receiver, running_receiver
 
 pytestmark = pytest.mark.e2e
@@ -30,18 +30,6 @@ RETRY_DELAY_SECONDS = 2  # the schedule's second entry
 DISABLE_AFTER_SECONDS = 5  # DisableFailingWebhooksAfterSeconds (and 3 attempts: DisableFailingWebhooksAfterAttempts)
 OTHER_TENANT = "other-tenant"
 UNUSED_EVENT_TYPE = "ApiKeyRevoked"  # nothing in this module revokes a key
-
-
-def wait_until(found: Callable[[], Any], *, timeout: float = ARRIVAL_SECONDS, what: str = "condition") -> Any:
-    """``found()`` once it is truthy, polled; AssertionError after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = found()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"no {what} within {timeout}s")
-        time.sleep(0.1)
 
 
 def arrival(
@@ -113,7 +101,9 @@ def delivery_once(runtime: LocalRuntime, webhook_id: str, delivery_id: str, stat
     """The delivery record, once it has ``status``."""
     path = f"/webhooks/{webhook_id}/deliveries/{delivery_id}"
     return wait_until(
-        lambda: (record := get(runtime, path))["status"] == status and record, what=f"{status} delivery {delivery_id}"
+        lambda: (record := get(runtime, path))["status"] == status and record,
+        timeout=ARRIVAL_SECONDS,
+        what=f"{status} delivery {delivery_id}",
     )
 
 
@@ -150,6 +140,7 @@ def test_the_services_own_webhook_created_event_arrives_signed_over_the_whole_ch
             for item in get(delivery_runtime, f"/webhooks/{a['id']}/deliveries?status=succeeded")["items"]
             if item["id"] == message_id
         ],
+        timeout=ARRIVAL_SECONDS,
         what="listed delivery",
     )
     assert listed[0]["event_type"] == "WebhookCreated" and listed[0]["last_status_code"] == 200
