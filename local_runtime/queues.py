@@ -102,6 +102,13 @@ def backoff(failures: int) -> float:
     return min(MAX_ERROR_BACKOFF_SECONDS, ERROR_BACKOFF_SECONDS * 2 ** (failures - 1))
 
 
+def wait_after_error(stopping: threading.Event, failures: int, what: str, error: Exception) -> None:
+    """A poller's answer to an emulator error, its ``failures``-th in a row: say so, back off."""
+    delay = backoff(failures)
+    output.error(f"local runtime: {what} failed: {error!r}; again in {delay:g} s")
+    stopping.wait(delay)
+
+
 class QueuePoller(threading.Thread):
     """One SQS event source mapping: ``concurrency`` pollers (this thread and helpers it starts),
     each receiving and invoking one batch at a time. ``join`` waits for all of them."""
@@ -157,9 +164,7 @@ class QueuePoller(threading.Thread):
                 if self._stopping.is_set():
                     return
                 failures += 1
-                delay = backoff(failures)
-                output.error(f"local runtime: polling {self._queue_url} failed: {error!r}; again in {delay:g} s")
-                self._stopping.wait(delay)
+                wait_after_error(self._stopping, failures, f"polling {self._queue_url}", error)
 
     def _deliver(self, messages: list[dict[str, Any]], queue_arn: str) -> None:
         records = [sqs_record(message, queue_arn) for message in messages]

@@ -13,7 +13,7 @@ from typing import Any
 
 from local_runtime import output
 from local_runtime.gateway import Invocable
-from local_runtime.queues import POLLER_CLIENT_CONFIG, backoff
+from local_runtime.queues import POLLER_CLIENT_CONFIG, wait_after_error
 from local_runtime.template import StreamSubscription
 
 POLL_INTERVAL_SECONDS = 0.25
@@ -73,9 +73,7 @@ class StreamPoller(threading.Thread):
                 if self._stopping.is_set():
                     return
                 failures += 1
-                delay = backoff(failures)
-                output.error(f"local runtime: polling the stream of {self._table} failed: {error!r}; again in {delay:g} s")
-                self._stopping.wait(delay)
+                wait_after_error(self._stopping, failures, f"polling the stream of {self._table}", error)
                 continue
             self._stopping.wait(POLL_INTERVAL_SECONDS)
 
