@@ -4,7 +4,9 @@ SHELL := /bin/bash
 
 VENV   := .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed-stamp
+# make run installs only what running needs; make test adds the test and deploy tools.
+RUN_STAMP := $(VENV)/.run-stamp
+STAMP     := $(VENV)/.installed-stamp
 # checkov lives in its own virtualenv: it pins boto3 and others that clash with requirements-dev.txt.
 LINT_VENV  := .venv-lint
 LINT_STAMP := $(LINT_VENV)/.installed-stamp
@@ -15,19 +17,25 @@ CHECKOV := CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(LINT_VENV)/bin/checkov --file te
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
-.PHONY: help setup lint-setup run test test-fast lint openapi build deploy clean bench
+.PHONY: help run-setup setup lint-setup run test test-fast lint openapi build deploy clean bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml requirements-dev.txt layers/shared/requirements.txt
+$(RUN_STAMP): pyproject.toml requirements-run.txt layers/shared/requirements.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is required on PATH" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -e .
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-run.txt -e .
+	touch $(RUN_STAMP)
+
+$(STAMP): $(RUN_STAMP) requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
 
-setup: $(STAMP) ## create .venv with everything run and test need
+run-setup: $(RUN_STAMP) ## create .venv with what make run needs
+
+setup: $(STAMP) ## add what make test, build, deploy and bench need to .venv
 
 $(LINT_STAMP): requirements-lint.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is required on PATH" >&2; exit 1; }
@@ -38,7 +46,7 @@ $(LINT_STAMP): requirements-lint.txt
 
 lint-setup: $(LINT_STAMP) ## create .venv-lint with checkov (make lint and make test need it)
 
-run: setup ## serve the whole system locally (moto on :5000, the API on :3000)
+run: run-setup ## serve the whole system locally (moto on :5000, the API on :3000)
 	$(PY) -m local_runtime
 
 test: setup lint-setup ## cfn-lint, checkov, unit, handler, sam build and end-to-end tests
@@ -47,14 +55,14 @@ test: setup lint-setup ## cfn-lint, checkov, unit, handler, sam build and end-to
 test-fast: setup ## every test but sam build and the end-to-end suite
 	$(PY) -m pytest -m "not slow and not e2e"
 
-bench: setup ## benchmarks against moto, side by side with their floors; writes BENCHMARKS.md (< 10 min)
+bench: setup ## benchmarks against moto, side by side with their floors; writes docs/benchmarks.md (< 10 min)
 	$(PY) -m bench
 
 lint: setup lint-setup ## cfn-lint and checkov the template (checkov's skips: in template.yaml, with reasons)
 	$(VENV)/bin/cfn-lint template.yaml
 	$(CHECKOV)
 
-openapi: setup ## regenerate openapi.json from the code (a test fails when it is out of date)
+openapi: run-setup ## regenerate openapi.json from the code (a test fails when it is out of date)
 	POWERTOOLS_TRACE_DISABLED=true $(PY) -m local_runtime.openapi
 
 build: setup ## sam build (no Docker needed: wheels are fetched for Lambda's platform)

@@ -128,7 +128,8 @@ def _measure(report: Report, section: Any, scenario: Scenario, url: str) -> None
     from integration import wiring
     from integration.application.deliveries import DeliverMessageUseCase, DeliverySettings
     from integration.domain.signing import USER_AGENT
-    from integration.infrastructure.delivery_worker import process_delivery_batch
+    from integration.entrypoints.delivery_worker import process_delivery_batch
+    from integration.settings import settings
 
     world = scenario.world
     tenant = "bench-delivery"
@@ -137,9 +138,9 @@ def _measure(report: Report, section: Any, scenario: Scenario, url: str) -> None
 
     memory = MemoryWebhooks({(tenant, hook["id"]): wiring.webhook_repository().get(tenant, hook["id"]) for hook in hooks})
     settings = DeliverySettings(
-        schedule=wiring.retry_schedule(),
+        schedule=settings().retry_schedule,
         disable_after=timedelta(days=5),
-        log_retention=wiring.delivery_log_retention(),
+        log_retention=settings().delivery_log_retention,
         user_agent=USER_AGENT,
     )
     use_case = DeliverMessageUseCase(memory, MemoryLog(), wiring.webhook_sender(), settings)  # type: ignore[arg-type]
@@ -176,7 +177,7 @@ def _measure(report: Report, section: Any, scenario: Scenario, url: str) -> None
     def worker_batch(records: list[dict[str, Any]]) -> None:
         with quiet():
             response, outcomes = process_delivery_batch({"Records": records}, deliver, queue)
-        if response.get("batchItemFailures") or any(o is None or o.outcome.value != "succeeded" for o in outcomes):
+        if response.get("batchItemFailures") or any(o is None or o.result.value != "succeeded" for o in outcomes):
             raise RuntimeError(f"the worker did not deliver every message: {outcomes}")
 
     def function_batch(records: list[dict[str, Any]]) -> None:

@@ -71,7 +71,7 @@ def _levers(data: dict[str, Any]) -> str | None:
         f"{ms(imports['total'])} of imports are modules the floor does not load, chiefly "
         + ", ".join(f"`{name}` {ms(seconds)}" for name, seconds in named)
         + " (self times summed by package). Already cut: each function builds only its own resource's pydantic models "
-        "(`integration/api/schemas/`), `integration.wiring` imports only what a factory builds, the Tracer patches only "
+        "(`integration/entrypoints/http/schemas/`), `integration.wiring` imports only what a factory builds, the Tracer patches only "
         "botocore, once boto3 is imported (and http.client in the delivery function), wrapt is pinned below 2 (which imports asyncio and importlib.metadata), the ETag "
         "pattern no longer compiles a class to U+10FFFF, and the authorizer answers with plain dicts and loads no X-Ray "
         "SDK. What remains is not ours: `aws_lambda_powertools.event_handler` imports every resolver it has (AppSync "

@@ -195,7 +195,7 @@ class Runtime:
         env = {**os.environ, **self.exports}
         if self.root.resolve() != PROJECT_ROOT.resolve():
             env["PYTHONPATH"] = os.pathsep.join([str(self.root / "layers" / "shared"), str(self.root)])
-        arguments = [sys.executable, "-m", "integration.cli.admin", "create-key", "--tenant", tenant, "--name", "bench"]
+        arguments = [sys.executable, "-m", "integration.entrypoints.admin", "create-key", "--tenant", tenant, "--name", "bench"]
         for scope in ("webhooks:read", "webhooks:write"):
             arguments += ["--scope", scope]
         done = subprocess.run(arguments, env=env, capture_output=True, text=True, timeout=120, check=True, cwd=self.root)  # noqa: S603

@@ -5,13 +5,12 @@ Fits moto 5.2.5 only.
 
 Why. moto 5.2.5's ``DynamoDBBackend.transact_write_items`` deep-copies every table a transaction
 names, once per entry, before it applies anything, so that it can put the copies back if the
-transaction is cancelled. A write then costs time and garbage in proportion to the whole table:
-``POST /webhooks`` (a three-entry transaction) grew from 50 ms to 2.5 s after ~1,500 items and the
-process reached 7 GB. moto's server also runs every request on its own thread without a lock,
+transaction is cancelled. A write then costs time and garbage in proportion to the whole table
+(``make bench`` measures ``POST /webhooks``, a three-entry transaction, as the table grows). moto's server also runs every request on its own thread without a lock,
 and its Query and Scan iterate the table's dict, which a concurrent first write to a partition
 resizes ("dictionary changed size during iteration"); and a cancelled transaction restored its
-copies over whatever another thread had written meanwhile. The local runtime used to run one
-function at a time, which hid that; it now runs them side by side, as Lambda does.
+copies over whatever another thread had written meanwhile. The local runtime runs functions side
+by side, as Lambda does, so these races are real here.
 
 What changes (nothing else):
 
@@ -28,9 +27,8 @@ What changes (nothing else):
   (``BaseModel.instances_tracked``, which only its ``/moto-api/data.json`` page and ``reset`` read):
   every DynamoDB item ever written or copied (each UpdateItem copies the item; each transaction
   copied whole tables), every SQS message and each copy ReceiveMessage makes of it, every stream
-  record and shard iterator. None of them was ever freed: that, with the table copies, is how the
-  process reached 7 GB. The high-volume models (:data:`UNTRACKED_MODELS`) are no longer listed
-  there; the rest still are.
+  record and shard iterator. None of them is ever freed, so memory grows with every request. The
+  high-volume models (:data:`UNTRACKED_MODELS`) are not listed there; the rest still are.
 - moto server's request dispatcher, which under one lock for every request lists moto's
   package directory and stats each entry (``moto.backends.list_of_moto_modules``, some 200
   system calls a request), gets that list once: it is fixed for an installed moto.
@@ -45,7 +43,7 @@ replacement copies moto's method body, so another version needs this file read a
 ``moto/dynamodb/models/__init__.py`` first. tests/integration/test_moto_patch.py pins that the
 patched transactions answer exactly as moto's own do (all-or-nothing on a failed condition, the
 same CancellationReasons, the same replays), that no table is copied, and that
-requirements-dev.txt pins this version.
+requirements-run.txt pins this version.
 """
 
 from __future__ import annotations
@@ -115,7 +113,7 @@ def apply(version: str | None = None) -> None:
             f"local_runtime/moto_patch.py fits moto {MOTO_VERSION}, but moto {found} is installed: the patch is NOT "
             f"applied. Compare DynamoDBBackend.transact_write_items in moto/dynamodb/models/__init__.py with the copy in "
             f"local_runtime/moto_patch.py, update the copy and MOTO_VERSION, and run tests/integration/test_moto_patch.py; "
-            f"or install moto[server]=={MOTO_VERSION} (requirements-dev.txt)."
+            f"or install moto[server]=={MOTO_VERSION} (requirements-run.txt)."
         )
     from moto import backends
     from moto.dynamodb.models import DynamoDBBackend

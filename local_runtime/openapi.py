@@ -1,7 +1,23 @@
 """The API's OpenAPI document, generated from the code: every HTTP function's Powertools resolver
 (routes, pydantic request and response models) merged with Powertools' ``OpenAPIMerge``, plus
-what the resolvers cannot know: the security schemes, and the problem+json errors each
-operation can answer (the authorizer's 401, the scope check's 403, API Gateway's 429, ...).
+what the resolvers cannot know: the security schemes, the problem+json errors each operation can
+answer (the authorizer's 401, the scope check's 403, API Gateway's 429, ...), the ids' patterns
+on path parameters, the tags, and the ``webhooks`` section (what each event type sends to a
+webhook).
+
+Operation ids, summaries, tags and descriptions are each route decorator's (``operation_id=``,
+``summary=``, ``tags=``, ``description=__doc__``, less the docstring's ``METHOD /path:``).
+
+Naming rule for operation ids: lower camelCase ``<verb><Resource>``, the resource singular for one
+item and plural for a collection, a nested resource prefixed with its parent's name. The verb is
+the method's: ``create`` (POST to a collection), ``list`` (GET a collection), ``get`` (GET one),
+``replace`` (PUT, a full replace), ``update`` (PATCH, a partial update), ``delete`` (DELETE); a
+POST to an action below a resource takes the action's verb: ``revokeApiKey``,
+``rotateWebhookSecret``, ``sendTestWebhook``, ``retryWebhookDelivery``. A message a webhook
+receives (the ``webhooks`` section) is ``receive<EventType>`` (``receiveWebhookTest`` for
+``webhook.test``). Generated clients name their functions after them (``create_webhook``).
+
+Tags: one per resource (:data:`TAGS`); the ``webhooks`` section is tagged ``Event types``.
 
 ``python -m local_runtime.openapi`` writes ``openapi.json`` at the project root (``make
 openapi``); ``--check`` only says whether the committed file is current. The local runtime
@@ -11,9 +27,14 @@ serves the committed file, with Swagger UI beside it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
+import inspect
 import json
+import os
+import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -75,9 +96,9 @@ ERROR_DESCRIPTIONS = {
     "403": "The credential lacks the operation's scope.",
     "404": "No such resource for this tenant.",
     "409": "The resource's state or a quota does not allow it.",
-    "412": "`If-Match` names a version that is no longer current.",
+    "412": "`If-Match` names a version that is no longer current, or is not `*` or a list of entity tags.",
     "413": "The body is over 16 KiB.",
-    "415": "The body is not `application/json`.",
+    "415": "The body is not JSON: `application/json`, or another `+json` type such as `application/merge-patch+json`.",
     "422": "A field is wrong, or the body nests deeper than 32 levels or writes a number over 64 characters; `errors` names each one.",
     "429": "Too many requests (API Gateway throttling).",
     "500": "Something went wrong on our side.",
@@ -86,10 +107,77 @@ ERROR_DESCRIPTIONS = {
 EXTRA_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
     ("post", "/webhooks"): ("409",),
     ("put", "/webhooks/{webhook_id}"): ("412",),
+    ("patch", "/webhooks/{webhook_id}"): ("412",),
     ("delete", "/webhooks/{webhook_id}"): ("412",),
     ("post", "/webhooks/{webhook_id}/test"): ("409",),
     ("post", "/webhooks/{webhook_id}/deliveries/{delivery_id}/retry"): ("409",),
 }
+
+
+TAGS = [
+    {
+        "name": "Webhooks",
+        "description": (
+            "The endpoints that receive the tenant's events: create one (its signing secret is shown once), list, get "
+            "(with its health and ETag), replace (PUT), update (PATCH, a JSON Merge Patch), delete; rotate its "
+            "signing secret; send it a test message."
+        ),
+    },
+    {
+        "name": "Deliveries",
+        "description": "A webhook's delivery log: every message sent to it, newest first, with each attempt; retry one now.",
+    },
+    {
+        "name": "API keys",
+        "description": "The tenant's API keys: create one (the plaintext key is shown once), list, get, revoke.",
+    },
+    {
+        "name": "Event types",
+        "description": (
+            "What a webhook can subscribe to. The document's `webhooks` section shows the request each event type "
+            "sends to a webhook: a signed Standard Webhooks message `{type, timestamp, data}`, and what the "
+            "receiver's answer does."
+        ),
+    },
+]
+
+# Each id path parameter gets its pattern (integration.domain.ids.is_valid_id), an example and this
+# description. The resolvers do not check them: an id of another shape answers 404, as an unknown one does.
+PATH_PARAMETER_DESCRIPTIONS = {
+    "webhook_id": "The webhook's id (`wh_` and a ULID).",
+    "api_key_id": "The API key's id (`key_` and a ULID); not the key itself.",
+    "delivery_id": "The delivery's id: its message id (`msg_` and a ULID), the `webhook-id` header of its attempts.",
+}
+
+# What a function module's INIT reads (it builds its use cases at import): placeholders, as
+# reading the routes makes no AWS call.
+PLACEHOLDER_ENVIRONMENT = {
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "TABLE_NAME": "openapi",
+    "EVENT_BUS_NAME": "openapi",
+    "DELIVERY_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/000000000000/openapi",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+}
+
+
+@contextlib.contextmanager
+def _function_environment() -> Iterator[None]:
+    """:data:`PLACEHOLDER_ENVIRONMENT` while function modules load, then this process's own
+    environment again, and nothing the modules built kept (``wiring.reset``)."""
+    from integration import wiring
+
+    saved = {name: os.environ.get(name) for name in PLACEHOLDER_ENVIRONMENT}
+    os.environ.update(PLACEHOLDER_ENVIRONMENT)
+    wiring.reset()
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        wiring.reset()
 
 
 def _load(path: Path, name: str) -> ModuleType:
@@ -122,27 +210,38 @@ def build_document(template: Template | None = None) -> dict[str, Any]:
         servers=[{"url": BASE_PATH}],  # type: ignore[list-item]
         on_conflict="error",
     )
-    summaries: dict[tuple[str, str], str] = {}
     idempotent: set[tuple[str, str]] = set()
     functions = template.functions()
-    for route in template.routes():
-        function = functions[route.function]
-        module = _load(function.code_uri / "app.py", f"openapi_{route.function}")
-        schema = module.app.get_openapi_schema()
-        merge.add_schema(schema)
-        # The module docstring's first paragraph: "METHOD /path: what it does."
-        headline = " ".join((module.__doc__ or route.route_key).strip().split("\n\n")[0].split())
-        for path, operations in schema.model_dump(by_alias=True, exclude_none=True, mode="json").get("paths", {}).items():
-            for method in operations:
-                summaries[(method, path)] = headline.split(": ", 1)[-1].rstrip(".")
-                if module.app.idempotent:
-                    idempotent.add((method, path))
-    document = json.loads(merge.get_openapi_json_schema())
-    return _finish(document, summaries, idempotent)
+    with _function_environment():
+        for route in template.routes():
+            function = functions[route.function]
+            module = _load(function.code_uri / "app.py", f"openapi_{route.function}")
+            schema = module.app.get_openapi_schema()
+            merge.add_schema(schema)
+            for path, operations in schema.model_dump(by_alias=True, exclude_none=True, mode="json").get("paths", {}).items():
+                for method in operations:
+                    if module.app.idempotent:
+                        idempotent.add((method, path))
+        document = json.loads(merge.get_openapi_json_schema())
+    document = _finish(document, idempotent)
+    _add_webhook_messages(document, template)
+    return document
+
+
+_HEADLINE = re.compile(r"^(GET|POST|PUT|PATCH|DELETE) /\S*: ")
+
+
+def _description(docstring: str) -> str:
+    """A function's docstring as an operation's description: paragraphs on one line each, without
+    the headline's ``METHOD /path:`` (the document says that), reStructuredText's double
+    backquotes as Markdown's single ones."""
+    paragraphs = [" ".join(paragraph.split()) for paragraph in inspect.cleandoc(docstring).split("\n\n") if paragraph.strip()]
+    text = _HEADLINE.sub("", "\n\n".join(paragraphs)).replace("``", "`")
+    return text[:1].upper() + text[1:]
 
 
 # Operations whose 200 carries the webhook's version (see README, Concurrency).
-ETAG_RESPONSES = {("get", "/webhooks/{webhook_id}"), ("put", "/webhooks/{webhook_id}")}
+ETAG_RESPONSES = {("get", "/webhooks/{webhook_id}"), ("put", "/webhooks/{webhook_id}"), ("patch", "/webhooks/{webhook_id}")}
 ETAG_HEADER = {
     "description": "The webhook's version, a strong entity tag: send it back in `If-Match`.",
     "schema": {"type": "string", "pattern": '^"[0-9]+"$'},
@@ -162,11 +261,23 @@ IDEMPOTENCY_KEY_PARAMETER = {
 }
 
 
-def _finish(document: dict[str, Any], summaries: dict[tuple[str, str], str], idempotent: set[tuple[str, str]]) -> dict[str, Any]:
+def _finish(document: dict[str, Any], idempotent: set[tuple[str, str]]) -> dict[str, Any]:
+    from integration.entrypoints.http.schemas import constraints
+
+    id_rules = {
+        "webhook_id": (constraints.WEBHOOK_ID_PATTERN, constraints.WEBHOOK_ID_EXAMPLE),
+        "api_key_id": (constraints.API_KEY_ID_PATTERN, constraints.API_KEY_ID_EXAMPLE),
+        "delivery_id": (constraints.MESSAGE_ID_PATTERN, constraints.MESSAGE_ID_EXAMPLE),
+    }
+    document["tags"] = TAGS
     components = document.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
         schemas.pop(unused, None)
+    for schema in schemas.values():
+        if schema.get("type") == "string" and "enum" in schema:
+            # What generated clients name the members: WEBHOOKS_READ for webhooks:read, as the code does.
+            schema["x-enum-varnames"] = [re.sub(r"[^A-Za-z0-9]+", "_", value).strip("_").upper() for value in schema["enum"]]
     schemas["Problem"] = PROBLEM_SCHEMA
     schemas["GatewayMessage"] = GATEWAY_MESSAGE_SCHEMA
     components["securitySchemes"] = SECURITY_SCHEMES
@@ -184,16 +295,235 @@ def _finish(document: dict[str, Any], summaries: dict[tuple[str, str], str], ide
     document["security"] = [{"bearer": []}, {"apiKey": []}]
     for path, operations in document.get("paths", {}).items():
         for method, operation in operations.items():
-            operation["summary"] = summaries.get((method, path), operation.get("summary", ""))
+            if operation.get("description"):
+                operation["description"] = _description(operation["description"])
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path" and parameter["name"] in id_rules:
+                    pattern, example = id_rules[parameter["name"]]
+                    parameter["description"] = (
+                        PATH_PARAMETER_DESCRIPTIONS[parameter["name"]]
+                        + " An id of another shape answers 404, as an unknown one does."
+                    )
+                    parameter["schema"] = {**parameter["schema"], "pattern": pattern, "examples": [example]}
+                if parameter["in"] == "header" and parameter["name"].lower() == "if-match":
+                    # A GET's ETag, quotes included, or `*`. No pattern: a malformed value answers 412
+                    # (integration.entrypoints.http.etags), not the 400/422 a refused parameter does.
+                    parameter["schema"] = {**parameter["schema"], "examples": ['"1"', "*"]}
             if (method, path) in idempotent:
                 operation["parameters"] = [*operation.get("parameters", []), IDEMPOTENCY_KEY_PARAMETER]
             if (method, path) in ETAG_RESPONSES:
                 operation["responses"]["200"]["headers"] = {"ETag": ETAG_HEADER}
             responses = {code: body for code, body in operation.get("responses", {}).items() if not code.startswith(("4", "5"))}
+            if "204" in responses:  # no content: Powertools describes a JSON null body for Response[None]
+                responses["204"] = {"description": "No content."}
             for code in _error_codes(method, path, operation) + (["409"] if (method, path) in idempotent else []):
                 responses[code] = {"$ref": f"#/components/responses/{code}"}
             operation["responses"] = dict(sorted(responses.items()))
     return document
+
+
+# ---------------------------------------------------------------- the webhooks section
+# What a webhook receives: one POST per event type, the message exactly as delivery sends it
+# (integration.domain.signing.message_body), each example built by the code that builds messages.
+
+EXAMPLE_TENANT = "tenant-a"
+
+
+def _example_events() -> dict[str, Any]:
+    """One example of each service event, as its factory in integration.domain.events makes it."""
+    from dataclasses import replace
+    from datetime import UTC, datetime, timedelta
+
+    from integration.domain import events
+    from integration.domain.webhooks import DISABLED_FAILING
+    from integration.entrypoints.http.schemas import constraints as c
+
+    at = datetime(2026, 12, 1, 23, 35, 12, 123000, tzinfo=UTC)
+    webhook = {"webhook_id": c.WEBHOOK_ID_EXAMPLE, "tenant_id": EXAMPLE_TENANT, "at": at}
+    made = [
+        events.api_key_created(
+            api_key_id=c.API_KEY_ID_EXAMPLE, tenant_id=EXAMPLE_TENANT, name="CI deploys", created_by="operator", at=at
+        ),
+        events.api_key_revoked(api_key_id=c.API_KEY_ID_EXAMPLE, tenant_id=EXAMPLE_TENANT, at=at),
+        events.webhook_created(**webhook, name="Order events", url=c.WEBHOOK_URL_EXAMPLE),
+        events.webhook_updated(**webhook, changes={"events": ["WebhookCreated", "WebhookDisabled"], "status": "active"}),
+        events.webhook_deleted(**webhook),
+        events.webhook_secret_rotated(**webhook, previous_secret_expires_at=at + timedelta(days=1)),
+        events.webhook_disabled(**webhook, failing_since=at - timedelta(days=5), reason=DISABLED_FAILING),
+    ]
+    return {event.event_type: replace(event, event_id=c.EVENT_ID_EXAMPLE) for event in made}
+
+
+def _test_data_schema() -> dict[str, Any]:
+    from integration.entrypoints.http.schemas import constraints as c
+
+    return {
+        "type": "object",
+        "description": "A test message (POST /webhooks/{webhook_id}/test): sent to that webhook only, whatever its `events`.",
+        "required": ["webhookId", "message"],
+        "additionalProperties": False,
+        "properties": {
+            "webhookId": {"type": "string", "pattern": c.WEBHOOK_ID_PATTERN, "description": "The webhook it was sent to."},
+            "message": {"type": "string", "description": "A human-readable line."},
+        },
+    }
+
+
+def _model_name(event_type: str) -> str:
+    """``WebhookCreated`` as it is; ``webhook.test`` as ``WebhookTest``."""
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", event_type) if part)
+
+
+def _receiver_responses(template: Template) -> dict[str, Any]:
+    from integration.domain.deliveries import MAX_STORED_RESPONSE_CHARS
+    from integration.domain.retry_schedule import RETRY_AFTER_STATUSES
+
+    defaults = template.parameter_defaults()
+    schedule = defaults["WebhookRetrySchedule"]
+    window_days = int(defaults["DisableFailingWebhooksAfterSeconds"]) / 86400
+    attempts = defaults["DisableFailingWebhooksAfterAttempts"]
+    retry_after = {
+        "description": (
+            "Seconds, or an HTTP date: the wait before the next attempt, at most the retry schedule's longest delay "
+            "(never more attempts than the schedule has)."
+        ),
+        "schema": {"type": "string"},
+    }
+    responses: dict[str, Any] = {
+        "2XX": {
+            "description": (
+                f"Accepted: the message is delivered, and not sent again. The body is not read beyond its first "
+                f"{MAX_STORED_RESPONSE_CHARS} characters, kept in the delivery log."
+            )
+        },
+        "410": {
+            "description": "Gone: the webhook is disabled at once (`disabled_reason`, event WebhookDisabled); nothing more is sent to it."
+        },
+    }
+    for status in sorted(RETRY_AFTER_STATUSES):
+        responses[str(status)] = {
+            "description": "Retried later; a `Retry-After` header chooses when.",
+            "headers": {"Retry-After": retry_after},
+        }
+    responses["default"] = {
+        "description": (
+            f"Any other answer (a redirect is not followed), or none in time: retried on the deployment's schedule "
+            f"(`WebhookRetrySchedule`, by default {schedule}). A webhook whose every attempt has failed for "
+            f"`DisableFailingWebhooksAfterSeconds` (by default {window_days:g} days) and at least "
+            f"`DisableFailingWebhooksAfterAttempts` ({attempts}) attempts in a row is disabled."
+        )
+    }
+    return responses
+
+
+def _signature_headers(message_id: str, timestamp: int, signature: str) -> list[dict[str, Any]]:
+    from integration.entrypoints.http.schemas import constraints as c
+
+    return [
+        {
+            "name": "webhook-id",
+            "in": "header",
+            "required": True,
+            "description": "The message id: the same on every attempt of one message; skip a message whose id you have handled.",
+            "schema": {"type": "string", "pattern": c.MESSAGE_ID_PATTERN},
+            "example": message_id,
+        },
+        {
+            "name": "webhook-timestamp",
+            "in": "header",
+            "required": True,
+            "description": "When this attempt was signed, in whole seconds since the epoch; refuse one far (e.g. 5 minutes) from your clock.",
+            "schema": {"type": "string", "pattern": "^[0-9]+$"},
+            "example": str(timestamp),
+        },
+        {
+            "name": "webhook-signature",
+            "in": "header",
+            "required": True,
+            "description": (
+                "`v1,` and the base64 HMAC-SHA256 of `<webhook-id>.<webhook-timestamp>.<body>` under the webhook's secret "
+                "(its base64 part after `whsec_`, decoded); during a rotation's grace period a second one, space-separated, "
+                "under the previous secret. Verify with any Standard Webhooks library, against the raw body. (The example "
+                "signs the example body with the example secret of CreatedWebhookView.)"
+            ),
+            "schema": {"type": "string", "pattern": r"^v1,[A-Za-z0-9+/]{43}=( v1,[A-Za-z0-9+/]{43}=)*$"},
+            "example": signature,
+        },
+    ]
+
+
+def _add_webhook_messages(document: dict[str, Any], template: Template) -> None:
+    """The OpenAPI 3.1 ``webhooks``: for this service's event types and ``webhook.test``, the
+    request a webhook receives (schemas ``<Type>Data`` and ``<Type>Message`` in components)."""
+    from datetime import UTC, datetime
+
+    from integration.domain.deliveries import TEST_EVENT_TYPE, new_test_message
+    from integration.domain.event_types import SERVICE_EVENT_TYPES
+    from integration.domain.signing import message_body, sign
+    from integration.entrypoints.http.schemas import constraints as c
+    from integration.event_schemas import load_schema
+
+    examples = _example_events()
+    schemas = document["components"]["schemas"]
+    responses = _receiver_responses(template)
+    webhooks: dict[str, Any] = {}
+    for event_type in (*SERVICE_EVENT_TYPES, TEST_EVENT_TYPE):
+        name = _model_name(event_type)
+        if event_type == TEST_EVENT_TYPE:
+            sent = datetime(2026, 12, 1, 23, 35, 12, 123000, tzinfo=UTC)
+            message = new_test_message(tenant_id=EXAMPLE_TENANT, webhook_id=c.WEBHOOK_ID_EXAMPLE, now=sent)
+            data_schema, data, when = _test_data_schema(), message.data, sent
+            description = data_schema["description"]
+        else:
+            event = examples[event_type]
+            data_schema = {key: value for key, value in load_schema(event_type).items() if key not in ("$schema", "$id")}
+            # The payload's time is the bus event's `time`, which EventBridge keeps in whole seconds.
+            data, when = event.detail, event.occurred_at.replace(microsecond=0)
+            description = (
+                f"{data_schema['description']} `data` is the event's EventBridge `detail` "
+                f"(JSON Schema `{load_schema(event_type)['$id']}`), for a webhook whose `events` hold `{event_type}` or `*`."
+            )
+        schemas[f"{name}Data"] = {**data_schema, "title": f"{name}Data"}
+        schemas[f"{name}Message"] = {
+            "title": f"{name}Message",
+            "description": f"What a webhook receives for `{event_type}`: the Standard Webhooks envelope.",
+            "type": "object",
+            "required": ["type", "timestamp", "data"],
+            "additionalProperties": False,
+            "properties": {
+                "type": {"type": "string", "const": event_type, "description": "The event type."},
+                "timestamp": {
+                    "type": "string",
+                    "format": "date-time",
+                    "description": "When it happened (a test message: when it was sent), in UTC with `Z`.",
+                },
+                "data": {"$ref": f"#/components/schemas/{name}Data"},
+            },
+        }
+        body = message_body(event_type, when, data)
+        timestamp = int(when.timestamp())
+        signature = sign(message_id=c.MESSAGE_ID_EXAMPLE, timestamp=timestamp, body=body, secrets=[c.SIGNING_SECRET_EXAMPLE])
+        webhooks[event_type] = {
+            "post": {
+                "operationId": f"receive{name}",
+                "tags": ["Event types"],
+                "summary": f"{event_type} message",
+                "description": description,
+                "security": [],
+                "parameters": _signature_headers(c.MESSAGE_ID_EXAMPLE, timestamp, signature),
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": f"#/components/schemas/{name}Message"},
+                            "example": json.loads(body),
+                        }
+                    },
+                },
+                "responses": responses,
+            }
+        }
+    document["webhooks"] = webhooks
 
 
 OPENAPI_ROUTE = BASE_PATH + "/openapi.json"

@@ -50,7 +50,7 @@ from local_runtime import output
 # Each instance is a process with ~30 MB of its own; two cores gain nothing from more than a few
 # invocations of one function at once.
 DEFAULT_MAX_INSTANCES = 4
-DEFAULT_IDLE_SECONDS = 60.0  # a cold start costs ~50-100 ms here: memory is given back soon
+DEFAULT_IDLE_SECONDS = 60.0  # a cold start is cheap here: memory is given back soon
 INIT_TIMEOUT_SECONDS = 60.0  # an instance that has not imported its handler by then is killed
 TIMEOUT_GRACE_SECONDS = 1.0  # past the function's Timeout before its instance is killed
 # How long an invocation waits for an instance when all are busy, at least: API Gateway's longest

@@ -19,6 +19,7 @@ from moto.core.botocore_stubber import BotocoreStubber
 
 from integration import wiring
 from local_runtime.events import authorizer_event, http_api_event
+from local_runtime.lambda_context import LocalLambdaContext
 from local_runtime.resources import Stack
 from local_runtime.template import PROJECT_ROOT, Template
 
@@ -31,15 +32,9 @@ BASE = "/api/v1/integration"
 ALL = "webhooks:read webhooks:write api-keys:read api-keys:write"
 
 
-class LambdaContext:
-    function_name = "test-function"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:test-function"
-    aws_request_id = "test-request"
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 10_000
+def lambda_context(function_name: str = "test-function") -> LocalLambdaContext:
+    """The context Lambda passes a handler (the local runtime's)."""
+    return LocalLambdaContext(function_name)
 
 
 def load_function(folder: str) -> ModuleType:
@@ -123,6 +118,12 @@ class Api:
         self._folders = {name: Path(f.code_uri).name for name, f in template.functions().items()}
         self._modules: dict[str, ModuleType] = {}
 
+    def cold_start(self) -> None:
+        """Every function starts again, as after a deployment: it reads the (changed) environment
+        and builds its use cases afresh at its next call."""
+        wiring.reset()
+        self._modules.clear()
+
     def handler(self, logical_id: str) -> Any:
         if logical_id not in self._modules:
             self._modules[logical_id] = load_function(self._folders[logical_id])
@@ -170,7 +171,7 @@ class Api:
             body=payload,
             authorizer_context=context,
         )
-        response = self.handler(route.function)(event, LambdaContext())
+        response = self.handler(route.function)(event, lambda_context())
         text = response.get("body") or ""
         content_type = {k.lower(): v for k, v in response.get("headers", {}).items()}.get("content-type", "")
         parsed = json.loads(text) if text and "json" in content_type else text
@@ -179,7 +180,7 @@ class Api:
     def authorize(self, headers: dict[str, str], path: str = "/api-keys", method: str = "GET") -> dict[str, Any]:
         """Run the authorizer; returns its response, raises its ``Unauthorized`` exception."""
         event = authorizer_event(method, BASE + path, route_key=f"{method} {BASE}{path}", headers=headers)
-        return self.handler("AuthorizerFunction")(event, LambdaContext())
+        return self.handler("AuthorizerFunction")(event, lambda_context())
 
 
 @pytest.fixture

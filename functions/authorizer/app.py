@@ -10,28 +10,30 @@ function (403), which knows what its route needs.
 
 The event and the answer are plain dicts (payload 2.0; simple responses): Powertools'
 ``APIGatewayAuthorizerEventV2``/``APIGatewayAuthorizerResponseV2`` would import every one of its
-event data classes, about 20 ms of each cold start (``make bench``) on the path of every request.
+event data classes at each cold start (``make bench`` measures it), on the path of every request.
 For the same reason the authorizer does not load the X-Ray SDK (see :mod:`integration.tracing`).
 """
 
 from typing import Any
 
-from integration.api.credentials import CredentialKind, PresentedCredential, authorizer_context, presented_credential
+from integration import wiring
 from integration.domain.errors import AuthenticationError
 from integration.domain.principal import Principal
+from integration.entrypoints.http.credentials import CredentialKind, PresentedCredential, authorizer_context, presented_credential
 from integration.observability import logger
-from integration.wiring import authenticate_api_key, authenticate_jwt
 
 UNAUTHORIZED = "Unauthorized"  # the exact message API Gateway turns into a 401
+
+authenticate_api_key = wiring.authenticate_api_key()
+authenticate_jwt = wiring.authenticate_jwt()  # None: OIDC sign-in is off
 
 
 def _authenticate(credential: PresentedCredential) -> Principal:
     if credential.kind is CredentialKind.JWT:
-        sign_in = authenticate_jwt()
-        if sign_in is None:
+        if authenticate_jwt is None:
             raise AuthenticationError("a JWT was presented but OIDC sign-in is not configured (OidcIssuer)")
-        return sign_in.execute(credential.value)
-    return authenticate_api_key().execute(credential.value)
+        return authenticate_jwt.execute(credential.value)
+    return authenticate_api_key.execute(credential.value)
 
 
 @logger.inject_lambda_context(log_event=False)

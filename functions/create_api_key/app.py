@@ -3,21 +3,28 @@
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
 
-from integration.api.http import create_app
-from integration.api.schemas.api_keys import CreateApiKeyRequest, CreatedApiKeyView
-from integration.application.api_keys import CreateApiKeyUseCase
+from integration import wiring
 from integration.domain.clock import utc_now
 from integration.domain.scopes import Scope
-from integration.observability import http_entry_point, metrics
-from integration.wiring import api_key_repository
+from integration.entrypoints.http.resolver import create_app, http_entry_point
+from integration.entrypoints.http.schemas.api_keys import CreateApiKeyRequest, CreatedApiKeyView
+from integration.observability import metrics
 
-app = create_app(Scope.API_KEYS_WRITE, idempotent=True)
+app = create_app(Scope.API_KEYS_WRITE, idempotency=wiring.idempotency_store)
+use_case = wiring.create_api_key()
 
 
-@app.post("/api-keys", status_code=201)
+@app.post(
+    "/api-keys",
+    status_code=201,
+    operation_id="createApiKey",
+    tags=["API keys"],
+    summary="Create an API key",
+    description=__doc__,
+)
 def create_api_key(body: CreateApiKeyRequest) -> Response[CreatedApiKeyView]:
     principal = app.principal()
-    issued = CreateApiKeyUseCase(api_key_repository()).execute(
+    issued = use_case.execute(
         principal, name=body.name, scopes=[scope.value for scope in body.scopes], expires_at=body.expires_at
     )
     metrics.add_metric(name="ApiKeysCreated", unit=MetricUnit.Count, value=1)

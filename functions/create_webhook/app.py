@@ -3,21 +3,27 @@
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.metrics import MetricUnit
 
-from integration.api.http import create_app
-from integration.api.schemas.webhooks import CreatedWebhookView, CreateWebhookRequest
-from integration.application.webhooks import CreateWebhookUseCase
-from integration.configuration import webhook_rules
+from integration import wiring
 from integration.domain.scopes import Scope
-from integration.observability import http_entry_point, metrics
-from integration.wiring import webhook_repository
+from integration.entrypoints.http.resolver import create_app, http_entry_point
+from integration.entrypoints.http.schemas.webhooks import CreatedWebhookView, CreateWebhookRequest
+from integration.observability import metrics
 
-app = create_app(Scope.WEBHOOKS_WRITE, idempotent=True)
+app = create_app(Scope.WEBHOOKS_WRITE, idempotency=wiring.idempotency_store)
+use_case = wiring.create_webhook()
 
 
-@app.post("/webhooks", status_code=201)
+@app.post(
+    "/webhooks",
+    status_code=201,
+    operation_id="createWebhook",
+    tags=["Webhooks"],
+    summary="Create a webhook",
+    description=__doc__,
+)
 def create_webhook(body: CreateWebhookRequest) -> Response[CreatedWebhookView]:
     principal = app.principal()
-    webhook = CreateWebhookUseCase(webhook_repository(), webhook_rules()).execute(principal, body.fields(body.status))
+    webhook = use_case.execute(principal, body.fields(body.status))
     metrics.add_metric(name="WebhooksCreated", unit=MetricUnit.Count, value=1)
     return Response(
         status_code=201,

@@ -4,19 +4,24 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from integration.api.http import create_app
-from integration.api.schemas.api_keys import MAX_CREATED_BY_LENGTH, ApiKeyPageView
-from integration.application.api_keys import ListApiKeysUseCase
+from integration import wiring
 from integration.domain.clock import utc_now
 from integration.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from integration.domain.scopes import Scope
-from integration.observability import http_entry_point
-from integration.wiring import api_key_repository
+from integration.entrypoints.http.resolver import create_app, http_entry_point
+from integration.entrypoints.http.schemas.api_keys import MAX_CREATED_BY_LENGTH, ApiKeyPageView
 
 app = create_app(Scope.API_KEYS_READ)
+use_case = wiring.list_api_keys()
 
 
-@app.get("/api-keys")
+@app.get(
+    "/api-keys",
+    operation_id="listApiKeys",
+    tags=["API keys"],
+    summary="List API keys",
+    description=__doc__,
+)
 def list_api_keys(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     cursor: Annotated[str | None, Query(min_length=1, max_length=1024)] = None,
@@ -30,7 +35,7 @@ def list_api_keys(
     ] = None,
 ) -> ApiKeyPageView:
     principal = app.principal()
-    page = ListApiKeysUseCase(api_key_repository()).execute(principal, created_by=created_by, limit=limit, cursor=cursor)
+    page = use_case.execute(principal, created_by=created_by, limit=limit, cursor=cursor)
     return ApiKeyPageView.of(page, utc_now())
 
 

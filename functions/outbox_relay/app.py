@@ -9,20 +9,13 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import process_partial_response
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-from integration.domain.events import RecordedEvent
-from integration.infrastructure.outbox import recorded_event
-from integration.infrastructure.outbox_relay import OutboxRelayProcessor
+from integration import wiring
+from integration.entrypoints.outbox_stream import OutboxStreamProcessor
 from integration.observability import logger, metrics
 from integration.tracing import tracer
-from integration.wiring import relay_outbox_events
 
-processor = OutboxRelayProcessor(relay=lambda events: relay_outbox_events().execute(events))
-
-
-def record_handler(record: DynamoDBRecord) -> RecordedEvent:
-    return recorded_event(record.dynamodb.new_image)
+processor = OutboxStreamProcessor(relay=wiring.relay_outbox_events().execute, read=wiring.outbox().read)
 
 
 @logger.inject_lambda_context(log_event=False)
@@ -30,7 +23,7 @@ def record_handler(record: DynamoDBRecord) -> RecordedEvent:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     logger.set_correlation_id(context.aws_request_id)  # one batch of stream records
-    response = process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    response = process_partial_response(event=event, record_handler=processor.record_handler, processor=processor, context=context)
     failed = len(response.get("batchItemFailures", []))
     metrics.add_metric(name="EventsPublished", unit=MetricUnit.Count, value=len(event.get("Records", [])) - failed)
     logger.info("relayed outbox records", records=len(event.get("Records", [])), not_published=failed)

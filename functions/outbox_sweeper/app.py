@@ -11,9 +11,13 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from integration import wiring
 from integration.observability import logger, metrics
+from integration.settings import settings
 from integration.tracing import tracer
-from integration.wiring import outbox_republish_after, republish_unpublished_events
+
+use_case = wiring.republish_unpublished_events()
+republish_after = settings().outbox_republish_after
 
 
 @logger.inject_lambda_context(log_event=False)
@@ -21,7 +25,7 @@ from integration.wiring import outbox_republish_after, republish_unpublished_eve
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     logger.set_correlation_id(context.aws_request_id)  # one scheduled run
-    result = republish_unpublished_events().execute(older_than=outbox_republish_after())
+    result = use_case.execute(older_than=republish_after)
     age = result.oldest_unpublished_age.total_seconds()
     metrics.add_metric(name="EventsRepublished", unit=MetricUnit.Count, value=result.republished)
     metrics.add_metric(name="OutboxOldestUnpublishedAgeSeconds", unit=MetricUnit.Seconds, value=age)

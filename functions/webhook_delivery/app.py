@@ -7,14 +7,16 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from integration import wiring
 from integration.application.deliveries import DeliveryOutcome
 from integration.domain.deliveries import WebhookMessage
-from integration.infrastructure.delivery_worker import process_delivery_batch
+from integration.entrypoints.delivery_worker import process_delivery_batch
 from integration.observability import logger, metrics
 from integration.tracing import trace_webhook_requests, tracer
-from integration.wiring import deliver_message, delivery_queue
 
 trace_webhook_requests()
+use_case = wiring.deliver_message()
+queue = wiring.delivery_queue()
 
 METRIC_NAMES = {
     "succeeded": "WebhookAttemptsSucceeded",
@@ -29,13 +31,12 @@ METRIC_NAMES = {
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     logger.set_correlation_id(context.aws_request_id)  # the batch; each line also names its message_id
-    use_case = deliver_message()
 
     def deliver(message: WebhookMessage, attempt: int, manual: bool, queued_at: datetime | None) -> DeliveryOutcome:
         return use_case.execute(message, attempt_number=attempt, manual=manual, queued_at=queued_at)
 
-    response, outcomes = process_delivery_batch(event, deliver, delivery_queue())
-    for outcome, count in Counter(o.outcome.value for o in outcomes if o is not None).items():
+    response, outcomes = process_delivery_batch(event, deliver, queue)
+    for outcome, count in Counter(o.result.value for o in outcomes if o is not None).items():
         metrics.add_metric(name=METRIC_NAMES[outcome], unit=MetricUnit.Count, value=count)
     disabled = sum(1 for o in outcomes if o is not None and o.disabled_webhook)
     if disabled:

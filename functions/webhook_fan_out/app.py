@@ -9,14 +9,15 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from integration.infrastructure.eventbridge import tenant_event
+from integration import wiring
+from integration.entrypoints.bus_events import tenant_event
 from integration.observability import logger, metrics
 from integration.tracing import tracer
-from integration.wiring import fan_out_event
 
 # A batch whose every event failed is reported item by item too, rather than failing the
 # invocation: the answer is the same (SQS hands them all back) and the log says which.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+use_case = wiring.fan_out_event()
 
 
 def record_handler(record: SQSRecord) -> int:
@@ -25,7 +26,7 @@ def record_handler(record: SQSRecord) -> int:
     if event is None:  # the rule only routes events with a tenant; anything else is not ours
         logger.warning("event without a tenant ignored", sqs_message_id=record.message_id)
         return 0
-    queued = fan_out_event().execute(event)
+    queued = use_case.execute(event)
     logger.info("event fanned out", tenant_id=event.tenant_id, event_type=event.event_type, event_key=event.event_key, messages=queued)
     metrics.add_metric(name="WebhookMessagesQueued", unit=MetricUnit.Count, value=queued)
     return queued

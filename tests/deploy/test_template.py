@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from integration import wiring
 from local_runtime.resources import Stack
 from local_runtime.streams import matches
 from local_runtime.template import PROJECT_ROOT, Template
@@ -79,6 +80,7 @@ EXPECTED_ACTIONS = {
     "CreateWebhookFunction": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"} | WRITE_KEY,
     "GetWebhookFunction": {"dynamodb:GetItem"} | READ_KEY,
     "UpdateWebhookFunction": {"dynamodb:GetItem", "dynamodb:PutItem"} | WRITE_KEY,
+    "PatchWebhookFunction": {"dynamodb:GetItem", "dynamodb:PutItem"} | WRITE_KEY,
     "DeleteWebhookFunction": {"dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"} | WRITE_KEY,
     "ListEventTypesFunction": set(),
     "OutboxRelayFunction": {"events:PutEvents", "dynamodb:UpdateItem"} | WRITE_KEY,  # reads the stream, marks what it published
@@ -229,10 +231,20 @@ def test_every_function_has_a_sample_event_that_it_accepts(template: Template) -
         assert route.match(event["requestContext"]["http"]["method"], event["rawPath"]) is not None
 
 
-def test_every_function_module_imports_and_exposes_its_handler(template: Template) -> None:
-    for function in template.functions().values():
-        module_name, handler = function.handler.split(".")
-        assert callable(getattr(load_function(function.code_uri.name), handler))
+def test_every_function_starts_with_the_environment_the_template_gives_it(
+    template: Template, aws: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A function builds its use cases at import (INIT) from its settings: the template must give
+    each function every variable those need, or it would fail every cold start."""
+    for logical_id, function in template.functions().items():
+        with monkeypatch.context() as env:
+            for name in ("TABLE_NAME", "EVENT_BUS_NAME", "DELIVERY_QUEUE_URL"):
+                env.delenv(name, raising=False)
+            for name, value in aws.function_environment(logical_id).items():
+                env.setenv(name, value)
+            wiring.reset()
+            module_name, handler = function.handler.split(".")
+            assert callable(getattr(load_function(function.code_uri.name), handler)), logical_id
 
 
 def test_webhook_pipeline_rule_takes_tenant_events_from_this_and_the_platform_sources(template: Template) -> None:

@@ -138,7 +138,7 @@ def stop(runtime: LocalRuntime) -> int:
 
 def admin_create_key(runtime: LocalRuntime, tenant: str, *scopes: str) -> str:
     """integration-admin, configured only by the export lines make run prints."""
-    arguments = [sys.executable, "-m", "integration.cli.admin", "create-key", "--tenant", tenant, "--name", "e2e"]
+    arguments = [sys.executable, "-m", "integration.entrypoints.admin", "create-key", "--tenant", tenant, "--name", "e2e"]
     for scope in scopes:
         arguments += ["--scope", scope]
     done = subprocess.run(arguments, env=runtime.environment(), capture_output=True, text=True, timeout=60, check=True)  # noqa: S603

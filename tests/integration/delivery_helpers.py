@@ -72,12 +72,6 @@ def publish(stack: Stack, *, tenant: str | None, event_type: str, source: str = 
     return response["Entries"][0]["EventId"]
 
 
-def create_webhook(api: Api, url: str, *, tenant: str = "tenant-a", events: tuple[str, ...] = ("*",)) -> dict[str, Any]:
-    status, _, body = api.call("POST", "/webhooks", tenant=tenant, body={"name": "receiver", "url": url, "events": list(events)})
-    assert status == 201, body
-    return body
-
-
 def wait_until(condition: Callable[[], Any], timeout: float = 10.0, interval: float = 0.1) -> Any:
     deadline = time.monotonic() + timeout
     while True:

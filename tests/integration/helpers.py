@@ -35,6 +35,19 @@ def create_key(
     return created
 
 
+WEBHOOK_URL = "https://example.com/hooks/orders"
+
+
+def create_webhook(
+    api: Api, url: str = WEBHOOK_URL, *, tenant: str = "tenant-a", name: str = "orders", events: Any = ("*",), **fields: Any
+) -> dict[str, Any]:
+    """POST /webhooks as ``tenant``; the 201 body (with the secret)."""
+    body = {"name": name, "url": url, "events": list(events), **fields}
+    status, _, created = api.call("POST", "/webhooks", tenant=tenant, body=body)
+    assert status == 201, created
+    return created
+
+
 def assert_problem(response: tuple[int, dict[str, str], Any], status: int) -> dict[str, Any]:
     """The response is an RFC 9457 problem with ``status``; returns its body."""
     actual_status, headers, body = response

@@ -24,7 +24,7 @@ from integration.infrastructure.aws import events_client
 from local_runtime.resources import Stack
 from local_runtime.streams import matches
 from local_runtime.template import Template
-from tests.conftest import LambdaContext, load_function
+from tests.conftest import lambda_context, load_function
 
 REGION = "us-east-1"
 RELAY_FUNCTION = "OutboxRelayFunction"
@@ -260,6 +260,11 @@ class Relay:
         self.module = load_function("outbox_relay")
         self._faults: PutEventsFaults | None = None
 
+    def cold_start(self) -> None:
+        """The relay function starts again: it builds its use case from the environment as it is now."""
+        self.module = load_function("outbox_relay")
+        self._faults = None
+
     def faults(self) -> PutEventsFaults:
         """Hooks on the events client the relay uses (built once per process by wiring)."""
         if self._faults is None:
@@ -271,7 +276,7 @@ class Relay:
         return [record for record in self.stream.new_records() if self.is_outbox_record(record)]
 
     def invoke(self, records: Sequence[dict[str, Any]]) -> dict[str, Any]:
-        return self.module.lambda_handler({"Records": list(records)}, LambdaContext())
+        return self.module.lambda_handler({"Records": list(records)}, lambda_context())
 
     def drain(self, records: Sequence[dict[str, Any]], attempts: int = 5) -> list[dict[str, Any] | Exception]:
         """Invoke as the event source mapping does until nothing is reported: again from the first

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from integration.cli.admin import main
 from integration.domain.principal import TENANT_ID_RULE
+from integration.entrypoints.admin import main
 from tests.integration.helpers import items, outbox
 
 

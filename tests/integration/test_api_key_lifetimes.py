@@ -11,6 +11,7 @@ import pytest
 
 from integration import wiring
 from integration.application.api_keys import AuthenticateApiKeyUseCase, CreateApiKeyUseCase
+from integration.domain.clock import format_timestamp
 from integration.domain.errors import AuthenticationError
 from integration.domain.principal import Principal, operator
 from tests.conftest import Api
@@ -65,7 +66,7 @@ def test_a_key_may_expire_at_the_same_instant_as_its_creator_but_not_a_second_la
     assert problem["errors"] == [
         {
             "field": "expires_at",
-            "message": f"must be no later than {iso(parent_expiry)}, when the key creating it expires",
+            "message": f"must be no later than {format_timestamp(parent_expiry)}, when the key creating it expires",
             "type": "invalid",
         }
     ]

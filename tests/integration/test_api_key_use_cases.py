@@ -51,7 +51,7 @@ def test_create_stores_the_key_and_its_event_at_the_clocks_time(
     (event,) = outbox(dynamodb, table_name, "ApiKeyCreated")
     assert stored == issued.api_key
     assert stored.created_at == T0 and stored.expires_at == T0 + timedelta(days=90)
-    assert event["detail"]["occurredAt"] == "2025-06-01T09:30:00Z"
+    assert event["detail"]["occurredAt"] == "2025-06-01T09:30:00.000Z"
 
 
 def test_revoke_records_the_clocks_time_and_a_later_revoke_keeps_it(
@@ -67,7 +67,7 @@ def test_revoke_records_the_clocks_time_and_a_later_revoke_keeps_it(
     assert again.revoked_at == revoked_at
     assert GetApiKeyUseCase(repository).execute(principal(), issued.api_key.id).revoked_at == revoked_at
     (event,) = outbox(dynamodb, table_name, "ApiKeyRevoked")
-    assert event["detail"]["occurredAt"] == "2025-06-01T10:30:00Z"
+    assert event["detail"]["occurredAt"] == "2025-06-01T10:30:00.000Z"
 
 
 def test_a_revoke_that_loses_a_race_answers_the_winners_revocation_and_records_no_second_event(

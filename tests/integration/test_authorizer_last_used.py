@@ -16,6 +16,7 @@ from botocore.exceptions import EndpointConnectionError
 
 from integration import wiring
 from integration.application.authentication import AuthenticateApiKeyUseCase
+from integration.domain.clock import format_timestamp
 from integration.domain.key_format import hash_key
 from integration.infrastructure.aws import dynamodb_client
 from tests.conftest import Api
@@ -63,9 +64,11 @@ def test_the_first_use_reads_once_and_records_the_time_on_both_items(api: Api, c
     api.authorize({"x-api-key": created["key"]})
 
     assert calls == ["GetItem", "UpdateItem", "UpdateItem"]  # the lookup read, then lookup and key item
-    last_used = datetime.fromisoformat(shown(api, created["id"]) or "")
+    recorded = stored(dynamodb, table_name, created["id"])
+    assert recorded["ApiKey"] == recorded["ApiKeyLookup"]
+    last_used = datetime.fromisoformat(recorded["ApiKey"])
     assert before <= last_used <= datetime.now(UTC)
-    assert stored(dynamodb, table_name, created["id"]) == {"ApiKey": last_used.isoformat(), "ApiKeyLookup": last_used.isoformat()}
+    assert shown(api, created["id"]) == format_timestamp(last_used)
 
 
 def test_a_second_use_within_the_minute_writes_nothing(api: Api, calls: list[str]) -> None:
@@ -87,7 +90,7 @@ def test_a_use_a_minute_later_writes_again_and_get_shows_it(api: Api, calls: lis
     at = {"now": first_use}
     authenticate = AuthenticateApiKeyUseCase(wiring.api_key_repository(), clock=lambda: at["now"])
     authenticate.execute(created["key"])
-    assert datetime.fromisoformat(shown(api, created["id"]) or "") == first_use
+    assert shown(api, created["id"]) == format_timestamp(first_use)
 
     calls.clear()
     at["now"] = first_use + timedelta(seconds=59)
@@ -98,10 +101,10 @@ def test_a_use_a_minute_later_writes_again_and_get_shows_it(api: Api, calls: lis
     at["now"] = first_use + timedelta(minutes=1, seconds=5)
     authenticate.execute(created["key"])
     assert calls == ["GetItem", "UpdateItem", "UpdateItem"]
-    assert datetime.fromisoformat(shown(api, created["id"]) or "") == first_use + timedelta(minutes=1, seconds=5)
+    assert shown(api, created["id"]) == format_timestamp(first_use + timedelta(minutes=1, seconds=5))
     listed = api.call("GET", "/api-keys")[2]["items"]
-    assert [datetime.fromisoformat(item["last_used_at"]) for item in listed if item["id"] == created["id"]] == [
-        first_use + timedelta(minutes=1, seconds=5)
+    assert [item["last_used_at"] for item in listed if item["id"] == created["id"]] == [
+        format_timestamp(first_use + timedelta(minutes=1, seconds=5))
     ]
 
 

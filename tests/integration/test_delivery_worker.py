@@ -9,10 +9,10 @@ from typing import Any
 import boto3
 import pytest
 
-from integration.application.deliveries import DeliveryOutcome, Outcome
+from integration.application.deliveries import AttemptResult, DeliveryOutcome
 from integration.domain.deliveries import WebhookMessage
+from integration.entrypoints.delivery_worker import process_delivery_batch
 from integration.infrastructure.delivery_queue import SqsDeliveryQueue, encode
-from integration.infrastructure.delivery_worker import process_delivery_batch
 from local_runtime.queues import sqs_record
 
 MESSAGE = WebhookMessage(
@@ -54,29 +54,29 @@ def test_a_scheduled_retry_hides_the_message_for_the_delay_and_keeps_it(queue: A
     def deliver(message: WebhookMessage, attempt: int, manual: bool, queued_at: datetime | None) -> DeliveryOutcome:
         calls.append((message.id, attempt, manual))
         queued.append(queued_at)
-        return DeliveryOutcome(Outcome.RETRY, retry_in=300, status_code=503)
+        return DeliveryOutcome(AttemptResult.RETRY, retry_in=300, status_code=503)
 
     response, outcomes = process_delivery_batch(event, deliver, SqsDeliveryQueue(client, url))
     assert calls == [(MESSAGE.id, 1, False)]
     (queued_at,) = queued  # SQS's SentTimestamp: when the message was first queued
     assert queued_at is not None and abs(queued_at - datetime.now(UTC)) < timedelta(seconds=30)
     assert response == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
-    assert visibility == [300] and outcomes[0].outcome is Outcome.RETRY
+    assert visibility == [300] and outcomes[0].result is AttemptResult.RETRY
 
 
 def test_a_12_hour_delay_stays_inside_sqs_visibility_limit_from_this_receive(queue: Any) -> None:
     client, url, visibility = queue
     event = received_batch(client, url, [encode(MESSAGE)])
-    process_delivery_batch(event, lambda *_: DeliveryOutcome(Outcome.RETRY, retry_in=12 * 3600), SqsDeliveryQueue(client, url))
+    process_delivery_batch(event, lambda *_: DeliveryOutcome(AttemptResult.RETRY, retry_in=12 * 3600), SqsDeliveryQueue(client, url))
     (seconds,) = visibility
     assert 12 * 3600 - 5 <= seconds < 12 * 3600
 
 
-@pytest.mark.parametrize("outcome", [Outcome.SUCCEEDED, Outcome.FAILED, Outcome.DROPPED])
-def test_finished_messages_are_not_kept(queue: Any, outcome: Outcome) -> None:
+@pytest.mark.parametrize("result", [AttemptResult.SUCCEEDED, AttemptResult.FAILED, AttemptResult.DROPPED])
+def test_finished_messages_are_not_kept(queue: Any, result: AttemptResult) -> None:
     client, url, visibility = queue
     event = received_batch(client, url, [encode(MESSAGE)])
-    response, _ = process_delivery_batch(event, lambda *_: DeliveryOutcome(outcome), SqsDeliveryQueue(client, url))
+    response, _ = process_delivery_batch(event, lambda *_: DeliveryOutcome(result), SqsDeliveryQueue(client, url))
     assert response == {"batchItemFailures": []} and visibility == []
 
 
@@ -90,7 +90,7 @@ def test_an_error_keeps_only_that_message_and_a_malformed_one_is_dropped(queue: 
         manual_flags.append(manual)
         if message.id == MESSAGE.id:
             raise RuntimeError("DynamoDB throttled")
-        return DeliveryOutcome(Outcome.SUCCEEDED, status_code=200)
+        return DeliveryOutcome(AttemptResult.SUCCEEDED, status_code=200)
 
     response, outcomes = process_delivery_batch(event, deliver, SqsDeliveryQueue(client, url))
     failing = next(record for record in event["Records"] if json.loads(record["body"]).get("messageId") == MESSAGE.id)
@@ -105,14 +105,14 @@ def test_a_record_without_a_sent_timestamp_is_delivered_with_an_unknown_queue_ti
     for record in event["Records"]:
         record["attributes"].pop("SentTimestamp", None)
     queued: list[datetime | None] = []
-    process_delivery_batch(event, lambda *args: queued.append(args[3]) or DeliveryOutcome(Outcome.SUCCEEDED), SqsDeliveryQueue(client, url))
+    process_delivery_batch(event, lambda *args: queued.append(args[3]) or DeliveryOutcome(AttemptResult.SUCCEEDED), SqsDeliveryQueue(client, url))
     assert queued == [None]
 
 
 def test_a_disabling_attempt_is_logged_with_its_reason(queue: Any, caplog: pytest.LogCaptureFixture) -> None:
     client, url, _ = queue
     event = received_batch(client, url, [encode(MESSAGE)])
-    outcome = DeliveryOutcome(Outcome.FAILED, status_code=410, reason="endpoint answered 410 Gone", disabled_webhook=True)
+    outcome = DeliveryOutcome(AttemptResult.FAILED, status_code=410, reason="endpoint answered 410 Gone", disabled_webhook=True)
     response, _ = process_delivery_batch(event, lambda *_: outcome, SqsDeliveryQueue(client, url))
     assert response == {"batchItemFailures": []}
     (warning,) = [record for record in caplog.records if record.getMessage() == "webhook disabled"]

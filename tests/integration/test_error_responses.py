@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from integration import wiring
 from integration.domain.ids import new_id
 from tests.conftest import Api
 from tests.integration.helpers import assert_problem, create_key, items
@@ -21,7 +20,7 @@ def broken_storage(api: Api, monkeypatch: pytest.MonkeyPatch) -> str:
     """The functions now name a table that does not exist: every DynamoDB call fails."""
     key = create_key(api)["key"]
     monkeypatch.setenv("TABLE_NAME", "no-such-table")
-    wiring.reset()
+    api.cold_start()
     return key
 
 

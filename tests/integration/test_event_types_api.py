@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from integration import wiring
 from integration.domain import events
 from integration.domain.event_types import SERVICE_EVENT_TYPES
 from integration.domain.ids import new_id
@@ -61,7 +60,7 @@ def test_a_served_schema_validates_what_the_service_publishes(api: Api) -> None:
 
 def test_platform_event_types_are_listed_without_a_schema(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PLATFORM_EVENT_TYPES", "invoice.paid, order.created,WebhookCreated")
-    wiring.reset()
+    api.cold_start()
     body = catalogue(api)
     assert [item["type"] for item in body["items"]] == [*SERVICE_EVENT_TYPES, "invoice.paid", "order.created"]
     items = by_type(body)
@@ -76,10 +75,10 @@ def test_platform_event_types_are_listed_without_a_schema(api: Api, monkeypatch:
 
 def test_without_platform_event_types_only_service_types_are_listed(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PLATFORM_EVENT_TYPES", "invoice.paid")
-    wiring.reset()
+    api.cold_start()
     assert "invoice.paid" in by_type(catalogue(api))
     monkeypatch.setenv("PLATFORM_EVENT_TYPES", "")
-    wiring.reset()
+    api.cold_start()
     assert {item["origin"] for item in catalogue(api)["items"]} == {"service"}
 
 
@@ -101,11 +100,14 @@ def test_source_is_the_event_source_the_function_is_configured_with(
 ) -> None:
     configured = aws.function_environment("ListEventTypesFunction")["EVENT_SOURCE"]
     monkeypatch.setenv("EVENT_SOURCE", configured)
+    api.cold_start()
     assert catalogue(api)["source"] == configured == "integration"  # template.yaml's default
     monkeypatch.setenv("EVENT_SOURCE", "acme.integration")
+    api.cold_start()
     assert catalogue(api)["source"] == "acme.integration"
 
 
 def test_source_defaults_to_integration_when_unset(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("EVENT_SOURCE", raising=False)
+    api.cold_start()
     assert catalogue(api)["source"] == "integration"

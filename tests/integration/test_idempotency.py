@@ -15,6 +15,7 @@ import pytest
 from integration import wiring
 from integration.application.api_keys import CreateApiKeyUseCase
 from integration.domain.principal import operator
+from integration.infrastructure.aws import dynamodb_client
 from tests.conftest import Api
 from tests.integration.helpers import assert_problem, items, outbox
 
@@ -130,7 +131,7 @@ def test_without_the_header_every_request_acts(api: Api) -> None:
 
 def test_a_request_still_in_progress_answers_409_to_its_retry(api: Api) -> None:
     key = new_key()
-    client = wiring.dynamodb_client()
+    client = dynamodb_client()
     entered, release = threading.Event(), threading.Event()
 
     def hold(**_: Any) -> None:  # the first request's write waits until the retry has been answered

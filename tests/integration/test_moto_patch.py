@@ -393,7 +393,7 @@ def test_the_patch_refuses_another_moto_version_loudly() -> None:
 
 
 def test_the_patch_fits_the_installed_and_the_pinned_moto() -> None:
-    requirements = (PROJECT_ROOT / "requirements-dev.txt").read_text()
+    requirements = (PROJECT_ROOT / "requirements-run.txt").read_text()
     (pinned,) = re.findall(r"^moto\[server\]==(\S+)$", requirements, flags=re.MULTILINE)
 
     assert pinned == moto_patch.MOTO_VERSION == moto_patch.installed_moto_version()

@@ -471,7 +471,7 @@ import boto3
 from moto import mock_aws
 from local_runtime.resources import Stack
 from local_runtime.template import Template
-from tests.conftest import Api, LambdaContext
+from tests.conftest import Api, lambda_context
 with mock_aws():
     template = Template.load()
     stack = Stack(template, {"Stage": "test"})

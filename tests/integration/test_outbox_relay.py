@@ -19,7 +19,7 @@ from integration.infrastructure.eventbridge import RETRY_DELAYS_SECONDS
 from local_runtime.resources import Stack
 from local_runtime.template import PROJECT_ROOT, Template
 from tests.conftest import Api
-from tests.integration.helpers import create_key, outbox
+from tests.integration.helpers import create_key, create_webhook, outbox
 from tests.integration.relay_helpers import Relay, event_ids, sequence_numbers
 
 SCHEMAS = PROJECT_ROOT / "layers" / "shared" / "integration" / "event_schemas"
@@ -38,12 +38,6 @@ HOOK = {"name": "orders", "url": "https://example.com/hooks/orders", "events": [
 @pytest.fixture
 def relay(aws: Stack, template: Template, monkeypatch: pytest.MonkeyPatch) -> Relay:
     return Relay(aws, template, monkeypatch)
-
-
-def create_webhook(api: Api, **overrides: Any) -> dict[str, Any]:
-    status, _, body = api.call("POST", "/webhooks", body={**HOOK, **overrides})
-    assert status == 201, body
-    return body
 
 
 def update_webhook(api: Api, webhook: dict[str, Any], **changes: Any) -> dict[str, Any]:
@@ -78,7 +72,7 @@ def test_every_event_type_reaches_a_subscriber_with_its_documented_detail_and_no
 ) -> None:
     key = create_key(api, name="deploy bot", scopes=("api-keys:read", "api-keys:write"))
     revoke(api, key)
-    webhook = create_webhook(api, description="order events")
+    webhook = create_webhook(api, events=["WebhookCreated"], description="order events")
     update_webhook(api, webhook, name="orders v2", status="disabled")
     assert api.call("DELETE", f"/webhooks/{webhook['id']}")[0] == 204
     records = relay.outbox_records()
@@ -146,7 +140,7 @@ def test_a_batch_throttled_past_the_retries_fails_whole_and_is_published_once_wh
     api: Api, relay: Relay, dynamodb: Any, table_name: str
 ) -> None:
     create_key(api)
-    create_webhook(api)
+    create_webhook(api, events=["WebhookCreated"])
     records = relay.outbox_records()
     assert len(records) == 2
     faults = relay.faults()
@@ -169,7 +163,7 @@ def test_throttling_mid_batch_reports_the_rest_and_a_retry_from_there_publishes_
 ) -> None:
     key = create_key(api)
     revoke(api, key)
-    create_webhook(api)
+    create_webhook(api, events=["WebhookCreated"])
     records = relay.outbox_records()  # rounds: [key created] [key revoked, webhook created]
     faults = relay.faults()
     faults.throttle(calls=ATTEMPTS, after=1)
@@ -188,7 +182,7 @@ def test_a_batch_failing_through_several_invocations_loses_nothing(
     api: Api, relay: Relay, dynamodb: Any, table_name: str
 ) -> None:
     for n in range(3):
-        webhook = create_webhook(api, name=f"hook {n}")
+        webhook = create_webhook(api, events=["WebhookCreated"], name=f"hook {n}")
         update_webhook(api, webhook, name=f"hook {n} renamed")
     records = relay.outbox_records()
     assert len(records) == 6
@@ -205,7 +199,7 @@ def test_a_batch_failing_through_several_invocations_loses_nothing(
 
 def test_only_the_rejected_entries_are_sent_again(api: Api, relay: Relay, dynamodb: Any, table_name: str) -> None:
     create_key(api, name="one")
-    create_webhook(api)
+    create_webhook(api, events=["WebhookCreated"])
     create_key(api, name="two")
     records = relay.outbox_records()
     first, rejected, third = event_ids(records)
@@ -225,7 +219,7 @@ def test_an_entry_rejected_past_the_retries_is_reported_with_every_record_after_
     api: Api, relay: Relay, dynamodb: Any, table_name: str
 ) -> None:
     create_key(api, name="one")
-    create_webhook(api)
+    create_webhook(api, events=["WebhookCreated"])
     create_key(api, name="two")
     records = relay.outbox_records()
     first, rejected, third = event_ids(records)
@@ -261,7 +255,7 @@ def test_a_webhook_refused_by_the_quota_writes_no_outbox_record_and_publishes_no
 ) -> None:
     monkeypatch.setenv("MAX_WEBHOOKS_PER_TENANT", "3")
     wiring.reset()
-    created = [create_webhook(api, name=f"hook {n}") for n in range(3)]
+    created = [create_webhook(api, events=["WebhookCreated"], name=f"hook {n}") for n in range(3)]
     records = relay.outbox_records()
     assert len(records) == 3
 
@@ -290,7 +284,7 @@ def test_a_second_revoke_publishes_no_second_api_key_revoked(api: Api, relay: Re
 
 
 def test_an_update_that_changes_nothing_publishes_nothing(api: Api, relay: Relay) -> None:
-    webhook = create_webhook(api)
+    webhook = create_webhook(api, events=["WebhookCreated"])
     update_webhook(api, webhook)  # the same fields again
 
     assert relay.invoke(relay.outbox_records()) == {"batchItemFailures": []}
@@ -302,7 +296,7 @@ def test_an_update_that_changes_nothing_publishes_nothing(api: Api, relay: Relay
 
 
 def test_a_republished_event_keeps_its_event_id_and_detail(api: Api, relay: Relay, dynamodb: Any, table_name: str) -> None:
-    webhook = create_webhook(api)
+    webhook = create_webhook(api, events=["WebhookCreated"])
     records = relay.outbox_records()
 
     assert relay.invoke(records) == {"batchItemFailures": []}
@@ -322,7 +316,7 @@ def test_a_republished_event_keeps_its_event_id_and_detail(api: Api, relay: Rela
 def interleaved_changes(api: Api, relay: Relay) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """Webhook created, a key created, the webhook updated twice, the key revoked: the records
     and the event ids by name."""
-    webhook = create_webhook(api, name="v0")
+    webhook = create_webhook(api, events=["WebhookCreated"], name="v0")
     key = create_key(api)
     first = update_webhook(api, webhook, name="v1")
     update_webhook(api, first, name="v2")
@@ -381,7 +375,7 @@ def test_the_template_filter_lets_only_new_outbox_items_through(
 ) -> None:
     key = create_key(api)
     revoke(api, key)
-    webhook = create_webhook(api)
+    webhook = create_webhook(api, events=["WebhookCreated"])
     update_webhook(api, webhook, name="renamed")
     assert api.call("DELETE", f"/webhooks/{webhook['id']}")[0] == 204
     (expired,) = outbox(dynamodb, table_name, "WebhookDeleted")

@@ -17,13 +17,14 @@ from botocore.exceptions import ClientError
 
 from integration import wiring
 from integration.application.outbox_relay import RepublishUnpublishedEventsUseCase
-from integration.cli.admin import main as admin
+from integration.entrypoints.admin import main as admin
 from integration.infrastructure.aws import dynamodb_client
+from integration.settings import settings
 from local_runtime.resources import Stack
 from local_runtime.template import Template
-from tests.conftest import Api, LambdaContext, load_function
-from tests.integration.helpers import create_key, items, outbox
-from tests.integration.delivery_helpers import create_webhook, running_pipeline, use_delivery_environment, wait_until
+from tests.conftest import Api, lambda_context, load_function
+from tests.integration.delivery_helpers import running_pipeline, use_delivery_environment, wait_until
+from tests.integration.helpers import create_key, create_webhook, items, outbox
 from tests.integration.relay_helpers import Relay
 from tests.webhook_receiver import running_receiver
 
@@ -33,17 +34,16 @@ FAR_FUTURE = datetime(2100, 1, 1, tzinfo=UTC)
 
 @pytest.fixture
 def relay(aws: Stack, template: Template, monkeypatch: pytest.MonkeyPatch) -> Relay:
-    relay = Relay(aws, template, monkeypatch)
     for name, value in aws.function_environment("OutboxSweeperFunction").items():
         monkeypatch.setenv(name, value)
-    wiring.reset()
-    return relay
+    return Relay(aws, template, monkeypatch)  # the relay's environment on top, then its cold start
 
 
 def sweep(monkeypatch: pytest.MonkeyPatch, *, after_seconds: int = 0) -> dict[str, Any]:
     """One scheduled run of the sweeper function, republishing events at least ``after_seconds`` old."""
     monkeypatch.setenv("OUTBOX_REPUBLISH_AFTER_SECONDS", str(after_seconds))
-    result: dict[str, Any] = load_function("outbox_sweeper").lambda_handler({}, LambdaContext())
+    settings.cache_clear()  # the sweeper's cold start reads it; the adapters (and their faults) stay
+    result: dict[str, Any] = load_function("outbox_sweeper").lambda_handler({}, lambda_context())
     return result
 
 
@@ -293,6 +293,7 @@ def test_events_the_bus_refused_past_every_retry_reach_a_subscribed_webhook_once
     api: Api, relay: Relay, aws: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     use_delivery_environment(aws, monkeypatch)  # before the faults: it makes new clients
+    relay.cold_start()
     with running_receiver() as receiver:
         hook = create_webhook(api, receiver.url)
         relay.drain(relay.outbox_records())  # WebhookCreated: the bus is up

@@ -19,15 +19,17 @@ from typing import Any
 import pytest
 
 from integration import wiring
-from integration.application.deliveries import DeliverMessageUseCase, DeliveryOutcome, DeliverySettings, Outcome
+from integration.application.deliveries import AttemptResult, DeliverMessageUseCase, DeliveryOutcome, DeliverySettings
+from integration.domain.clock import format_timestamp
 from integration.domain.deliveries import WebhookMessage, fanned_out_message_id
 from integration.domain.signing import USER_AGENT
 from integration.domain.url_policy import UrlPolicy
 from integration.infrastructure.aws import dynamodb_client
 from integration.infrastructure.webhook_http import WebhookHttpClient
+from integration.settings import settings
 from tests.conftest import Api
-from tests.integration.delivery_helpers import create_webhook, delivery, use_delivery_environment
-from tests.integration.helpers import items, outbox
+from tests.integration.delivery_helpers import delivery, use_delivery_environment
+from tests.integration.helpers import create_webhook, items, outbox
 from tests.webhook_receiver import Answer, Receiver, running_receiver
 
 pytestmark = pytest.mark.usefixtures("aws")
@@ -86,7 +88,7 @@ def message(hook: dict[str, Any], n: int = 1, tenant: str = "tenant-a") -> Webho
 
 
 def stored_webhook(hook: dict[str, Any]) -> dict[str, Any]:
-    (item,) = [item for item in items(dynamodb_client(), wiring.table_name()) if item["SK"] == f"WEBHOOK#{hook['id']}"]
+    (item,) = [item for item in items(dynamodb_client(), settings().table_name) if item["SK"] == f"WEBHOOK#{hook['id']}"]
     return item
 
 
@@ -135,7 +137,7 @@ def test_retry_after_on_429_and_503_sets_the_next_delay_within_bounds(
     before = datetime.now(UTC)
     outcome = attempt(api, hook, receiver, answer, queued_at=before)
 
-    assert (outcome.outcome, outcome.retry_in, outcome.status_code) == (Outcome.RETRY, retry_in, answer.status)
+    assert (outcome.result, outcome.retry_in, outcome.status_code) == (AttemptResult.RETRY, retry_in, answer.status)
     logged = delivery(api, hook["id"], message(hook).id)
     assert logged["status"] == "pending"
     (only,) = logged["attempts"]
@@ -159,14 +161,14 @@ def test_retry_after_as_an_http_date_beyond_the_cap_is_capped(api: Api, receiver
 def test_retry_after_never_gives_an_attempt_the_schedule_does_not_have(api: Api, receiver: Receiver) -> None:
     hook = create_webhook(api, receiver.url)
     outcome = attempt(api, hook, receiver, Answer(503, {"Retry-After": "5"}), number=len(SCHEDULE))
-    assert (outcome.outcome, outcome.retry_in) == (Outcome.FAILED, None)
+    assert (outcome.result, outcome.retry_in) == (AttemptResult.FAILED, None)
     assert delivery(api, hook["id"], message(hook).id)["status"] == "failed"
 
 
 def test_a_manual_attempt_is_not_retried_whatever_retry_after_says(api: Api, receiver: Receiver) -> None:
     hook = create_webhook(api, receiver.url)
     outcome = attempt(api, hook, receiver, Answer(503, {"Retry-After": "5"}), manual=True)
-    assert (outcome.outcome, outcome.retry_in) == (Outcome.FAILED, None)
+    assert (outcome.result, outcome.retry_in) == (AttemptResult.FAILED, None)
 
 
 @pytest.mark.parametrize(
@@ -200,7 +202,7 @@ def test_410_gone_disables_the_webhook_at_once_with_its_reason(
     hook = create_webhook(api, receiver.url)
     outcome = attempt(api, hook, receiver, Answer(410, {"Retry-After": "5"}))  # a Retry-After does not bring it back
 
-    assert (outcome.outcome, outcome.retry_in, outcome.status_code) == (Outcome.FAILED, None, 410)
+    assert (outcome.result, outcome.retry_in, outcome.status_code) == (AttemptResult.FAILED, None, 410)
     assert outcome.disabled_webhook and outcome.reason == "endpoint answered 410 Gone"
     item = stored_webhook(hook)
     assert (item["status"], item["disabled_reason"], item["version"]) == ("disabled", "endpoint answered 410 Gone", 2)
@@ -218,7 +220,7 @@ def test_410_gone_disables_the_webhook_at_once_with_its_reason(
     # Whatever else was queued for it is dropped, not sent.
     receiver.statuses = []
     dropped = use_case().execute(message(hook, 2), attempt_number=1, manual=False)
-    assert dropped.outcome is Outcome.DROPPED and len(receiver.requests) == 1
+    assert dropped.result is AttemptResult.DROPPED and len(receiver.requests) == 1
 
 
 def test_410_gone_on_a_failing_webhook_reports_when_its_failures_began(
@@ -229,7 +231,7 @@ def test_410_gone_on_a_failing_webhook_reports_when_its_failures_began(
     began = stored_webhook(hook)["failing_since"]
     assert attempt(api, hook, receiver, 410, n=2).disabled_webhook
     (event,) = outbox(dynamodb, table_name, "WebhookDisabled")
-    assert datetime.fromisoformat(event["detail"]["failingSince"]) == datetime.fromisoformat(began)
+    assert event["detail"]["failingSince"] == format_timestamp(datetime.fromisoformat(began))
 
 
 def test_410_gone_to_a_manual_retry_disables_too(api: Api, receiver: Receiver) -> None:
@@ -269,7 +271,7 @@ def test_a_failure_counted_meanwhile_stops_the_window_rule_but_not_a_410(
 def test_other_4xx_answers_are_ordinary_failures(api: Api, receiver: Receiver, status: int) -> None:
     hook = create_webhook(api, receiver.url)
     outcome = attempt(api, hook, receiver, status)
-    assert (outcome.outcome, outcome.disabled_webhook) == (Outcome.RETRY, False)
+    assert (outcome.result, outcome.disabled_webhook) == (AttemptResult.RETRY, False)
     item = stored_webhook(hook)
     assert (item["status"], item["failing_attempts"]) == ("active", 1)
 
@@ -292,7 +294,7 @@ def test_a_2xx_whose_body_times_out_is_a_success_and_its_log_says_the_body_was_c
     attempt(api, hook, receiver, 500, n=1)  # a run of failures that the success ends
     outcome = attempt(api, hook, receiver, Answer(200, stall_seconds=5), n=2, total_timeout=1.0)
 
-    assert (outcome.outcome, outcome.status_code, outcome.retry_in) == (Outcome.SUCCEEDED, 200, None)
+    assert (outcome.result, outcome.status_code, outcome.retry_in) == (AttemptResult.SUCCEEDED, 200, None)
     logged = delivery(api, hook["id"], message(hook, 2).id)
     (only,) = logged["attempts"]
     assert logged["status"] == "succeeded"
@@ -304,7 +306,7 @@ def test_a_2xx_whose_body_times_out_is_a_success_and_its_log_says_the_body_was_c
 def test_a_503_whose_body_times_out_is_a_failure_that_still_honours_retry_after(api: Api, receiver: Receiver) -> None:
     hook = create_webhook(api, receiver.url)
     outcome = attempt(api, hook, receiver, Answer(503, {"Retry-After": "42"}, stall_seconds=5), total_timeout=1.0)
-    assert (outcome.outcome, outcome.retry_in) == (Outcome.RETRY, 42)
+    assert (outcome.result, outcome.retry_in) == (AttemptResult.RETRY, 42)
 
 
 # ------------------------------------------------------------------ disabling a failing webhook
@@ -362,7 +364,7 @@ def test_a_failing_webhook_is_disabled_once_its_run_is_old_enough_and_long_enoug
     assert (item["status"], item["disabled_reason"]) == ("disabled", "every delivery attempt failed")
     (event,) = outbox(dynamodb, table_name, "WebhookDisabled")
     assert event["detail"]["reason"] == "every delivery attempt failed"
-    assert event["detail"]["failingSince"] == T0.isoformat().replace("+00:00", "Z")
+    assert event["detail"]["failingSince"] == format_timestamp(T0)
 
 
 @pytest.mark.parametrize(("attempts", "disabled"), [(3, False), (2, True)])
@@ -385,7 +387,7 @@ def test_a_success_resets_the_run_and_its_count(api: Api, receiver: Receiver) ->
     fail_at(api, hook, receiver, clock, T0, 1, **rule)
     fail_at(api, hook, receiver, clock, T0 + timedelta(minutes=1), 2, **rule)
     clock.now = T0 + timedelta(minutes=2)
-    assert attempt(api, hook, receiver, 200, n=3, clock=clock, **rule).outcome is Outcome.SUCCEEDED
+    assert attempt(api, hook, receiver, 200, n=3, clock=clock, **rule).result is AttemptResult.SUCCEEDED
     item = stored_webhook(hook)
     assert "failing_since" not in item and "failing_attempts" not in item
     # A new run: the two old failures no longer count, nor does the old start.

@@ -180,10 +180,10 @@ def test_brackets_and_digits_inside_strings_are_text_not_nesting_or_numbers(api:
 @pytest.fixture
 def dynamodb_writes(aws: Any) -> Iterator[list[str]]:
     """The names of every DynamoDB write the functions make while the test runs."""
-    from integration import wiring
+    from integration.infrastructure.aws import dynamodb_client
 
     seen: list[str] = []
-    client = wiring.dynamodb_client()
+    client = dynamodb_client()
     operations = ("PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem")
     for operation in operations:
         client.meta.events.register(

@@ -24,7 +24,7 @@ from integration.domain.webhooks import WebhookStatus
 from integration.infrastructure.aws import dynamodb_client
 from local_runtime.template import Template
 from tests.conftest import Api, moto_requests_one_at_a_time
-from tests.integration.helpers import assert_problem, items, outbox
+from tests.integration.helpers import assert_problem, create_webhook, items, outbox
 
 BODY: dict[str, Any] = {"name": "orders", "url": "https://example.com/hooks/orders", "events": ["WebhookCreated"]}
 FIELDS = ("name", "url", "events", "description", "status")
@@ -90,12 +90,6 @@ def concurrent_callers(template: Template, count: int, *functions: str) -> Itera
         yield callers
     finally:
         callers.close()
-
-
-def create(api: Api, **overrides: Any) -> dict[str, Any]:
-    status, _, body = api.call("POST", "/webhooks", body={**BODY, **overrides})
-    assert status == 201, body
-    return body
 
 
 def put_body(webhook: dict[str, Any], **overrides: Any) -> dict[str, Any]:
@@ -179,7 +173,7 @@ def field_changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_get_answers_an_etag_and_a_put_with_it_answers_the_next_one(api: Api, dynamodb: Any, table_name: str) -> None:
-    created = create(api)
+    created = create_webhook(api, events=["WebhookCreated"])
     webhook, etag = get(api, created["id"])
     assert etag == '"1"'
     assert stored(dynamodb, table_name, created["id"])["version"] == 1  # type: ignore[index]
@@ -195,7 +189,7 @@ def test_get_answers_an_etag_and_a_put_with_it_answers_the_next_one(api: Api, dy
 
 
 def test_a_put_with_a_stale_etag_answers_412_and_changes_nothing(api: Api, dynamodb: Any, table_name: str) -> None:
-    created = create(api)
+    created = create_webhook(api, events=["WebhookCreated"])
     _, old_etag = get(api, created["id"])
     assert api.call("PUT", f"/webhooks/{created['id']}", body=put_body(created, name="v2"))[0] == 200
     before = snapshot(dynamodb, table_name)
@@ -210,7 +204,7 @@ def test_a_put_with_a_stale_etag_answers_412_and_changes_nothing(api: Api, dynam
 
 
 def test_a_put_that_changes_nothing_keeps_the_etag_and_writes_nothing(api: Api, dynamodb: Any, table_name: str) -> None:
-    created = create(api)
+    created = create_webhook(api, events=["WebhookCreated"])
     before = snapshot(dynamodb, table_name)
 
     status, headers, _ = api.call("PUT", f"/webhooks/{created['id']}", body=put_body(created), headers={"If-Match": '"1"'})
@@ -238,7 +232,7 @@ def test_a_put_that_changes_nothing_keeps_the_etag_and_writes_nothing(api: Api, 
     ],
 )
 def test_if_match_on_put(api: Api, dynamodb: Any, table_name: str, if_match: str, matches: bool) -> None:
-    created = create(api)
+    created = create_webhook(api, events=["WebhookCreated"])
     assert api.call("PUT", f"/webhooks/{created['id']}", body=put_body(created, name="v2"))[0] == 200  # version 2
     before = snapshot(dynamodb, table_name)
 
@@ -253,7 +247,7 @@ def test_if_match_on_put(api: Api, dynamodb: Any, table_name: str, if_match: str
 
 
 def test_a_malformed_if_match_says_so(api: Api) -> None:
-    created = create(api)
+    created = create_webhook(api, events=["WebhookCreated"])
 
     problem = assert_problem(
         api.call("PUT", f"/webhooks/{created['id']}", body=put_body(created), headers={"If-Match": "1"}), 412
@@ -263,7 +257,7 @@ def test_a_malformed_if_match_says_so(api: Api) -> None:
 
 
 def test_if_match_on_a_missing_webhook_answers_404(api: Api) -> None:
-    created = create(api)
+    created = create_webhook(api, events=["WebhookCreated"])
     assert api.call("DELETE", f"/webhooks/{created['id']}")[0] == 204
 
     for if_match in ("*", '"1"', "garbage"):
@@ -272,7 +266,7 @@ def test_if_match_on_a_missing_webhook_answers_404(api: Api) -> None:
 
 
 def test_delete_honours_if_match(api: Api, dynamodb: Any, table_name: str) -> None:
-    first, second = create(api), create(api)
+    first, second = create_webhook(api, events=["WebhookCreated"]), create_webhook(api, events=["WebhookCreated"])
     assert api.call("PUT", f"/webhooks/{first['id']}", body=put_body(first, name="v2"))[0] == 200
     before = snapshot(dynamodb, table_name)
 
@@ -287,12 +281,12 @@ def test_delete_honours_if_match(api: Api, dynamodb: Any, table_name: str) -> No
 
 
 def test_the_etag_changes_with_everything_a_get_shows_and_only_then(api: Api, dynamodb: Any, table_name: str) -> None:
-    created = create(api)
+    created = create_webhook(api, events=["WebhookCreated"])
     repository = wiring.webhook_repository()
     webhook = repository.get("tenant-a", created["id"])
     assert webhook is not None
 
-    # Health marks are not shown: the ETag stays.
+    # Health marks are delivery state, not settings (failing_since is shown as health): the ETag stays.
     repository.mark_failing(webhook, datetime(2030, 1, 1, tzinfo=UTC))
     assert get(api, created["id"])[1] == '"1"'
     repository.mark_recovered(webhook)
@@ -314,29 +308,12 @@ def test_the_etag_changes_with_everything_a_get_shows_and_only_then(api: Api, dy
     assert (disabled["status"], etag) == ("disabled", '"3"')
 
 
-def test_a_webhook_stored_before_versions_has_etag_0_and_takes_if_match(api: Api, dynamodb: Any, table_name: str) -> None:
-    created = create(api)
-    key = {"PK": {"S": "TENANT#tenant-a"}, "SK": {"S": f"WEBHOOK#{created['id']}"}}
-    dynamodb.update_item(TableName=table_name, Key=key, UpdateExpression="REMOVE version")
-    webhook, etag = get(api, created["id"])
-    assert etag == '"0"'
-
-    assert_problem(
-        api.call("PUT", f"/webhooks/{created['id']}", body=put_body(webhook, name="x"), headers={"If-Match": '"1"'}), 412
-    )
-    status, headers, _ = api.call(
-        "PUT", f"/webhooks/{created['id']}", body=put_body(webhook, name="x"), headers={"If-Match": '"0"'}
-    )
-    assert (status, headers["etag"]) == (200, '"1"')
-    assert stored(dynamodb, table_name, created["id"])["version"] == 1  # type: ignore[index]
-
-
 # ------------------------------------------------------------------ no lost update
 
 
 @pytest.mark.usefixtures("atomic_requests")
 def test_concurrent_puts_never_lose_an_update(api: Api, template: Template, dynamodb: Any, table_name: str) -> None:
-    created = create(api)
+    created = create_webhook(api, events=["WebhookCreated"])
     threads = 8
     # Every PUT changes the name; the description only when the previous writer had the other
     # parity, so each WebhookUpdated's changes depend on which PUT came before it.
@@ -381,7 +358,7 @@ def test_concurrent_puts_never_lose_an_update(api: Api, template: Template, dyna
 def test_concurrent_puts_and_rotations_keep_every_secret_and_every_change(
     api: Api, template: Template, dynamodb: Any, table_name: str
 ) -> None:
-    created = create(api)
+    created = create_webhook(api, events=["WebhookCreated"])
     puts, rotations = 4, 3
     start = threading.Barrier(puts + rotations)
 
@@ -421,7 +398,7 @@ def test_concurrent_puts_and_rotations_keep_every_secret_and_every_change(
 
 
 def test_a_put_racing_a_rotation_keeps_the_rotated_secret(api: Api, dynamodb: Any, table_name: str) -> None:
-    created = create(api)
+    created = create_webhook(api, events=["WebhookCreated"])
     rotated: list[dict[str, Any]] = []
 
     def rotate() -> None:
@@ -447,7 +424,7 @@ def test_a_put_racing_a_rotation_keeps_the_rotated_secret(api: Api, dynamodb: An
 def test_a_put_with_if_match_racing_another_write_answers_412_and_writes_nothing(
     api: Api, dynamodb: Any, table_name: str
 ) -> None:
-    created = create(api)
+    created = create_webhook(api, events=["WebhookCreated"])
 
     def rotate() -> None:
         assert api.call("POST", f"/webhooks/{created['id']}/rotate-secret")[0] == 200
@@ -474,7 +451,7 @@ def _failing(api: Api, webhook_id: str, since: datetime) -> Any:
 
 
 def test_a_put_racing_the_delivery_functions_disable_lands_on_top_of_it(api: Api, dynamodb: Any, table_name: str) -> None:
-    created = create(api, events=["*"])
+    created = create_webhook(api, events=["*"])
     since = datetime(2030, 1, 1, tzinfo=UTC)
     failing = _failing(api, created["id"], since)
     repository = wiring.webhook_repository()
@@ -502,7 +479,7 @@ def test_a_put_racing_the_delivery_functions_disable_lands_on_top_of_it(api: Api
 
 
 def test_the_delivery_functions_disable_after_a_put_lands_on_top_of_it(api: Api, dynamodb: Any, table_name: str) -> None:
-    created = create(api, events=["*"])
+    created = create_webhook(api, events=["*"])
     since = datetime(2030, 1, 1, tzinfo=UTC)
     failing = _failing(api, created["id"], since)  # read by the delivery function at version 1
     assert api.call("PUT", f"/webhooks/{created['id']}", body=put_body(created, name="renamed"))[0] == 200
@@ -518,7 +495,7 @@ def test_the_delivery_functions_disable_after_a_put_lands_on_top_of_it(api: Api,
 @pytest.mark.parametrize("mark", ["failing", "recovered"])
 @pytest.mark.parametrize("if_match", [None, '"1"'])
 def test_a_put_racing_a_health_mark_keeps_it(api: Api, dynamodb: Any, table_name: str, mark: str, if_match: str | None) -> None:
-    created = create(api)
+    created = create_webhook(api, events=["WebhookCreated"])
     repository = wiring.webhook_repository()
     since = datetime(2030, 1, 1, tzinfo=UTC)
     webhook = repository.get("tenant-a", created["id"]) if mark == "failing" else _failing(api, created["id"], since)
@@ -536,7 +513,7 @@ def test_a_put_racing_a_health_mark_keeps_it(api: Api, dynamodb: Any, table_name
             "PUT", f"/webhooks/{created['id']}", body=put_body(created, name="renamed"), headers=headers
         )
 
-    # The mark is not shown and is no new version (an If-Match still holds); the PUT, which
+    # The mark is delivery state, no new version (an If-Match still holds); the PUT, which
     # stores the whole item, went again on top of it rather than writing back what it read.
     assert fired == [0]
     assert (status, response_headers["etag"]) == (200, '"2"')
@@ -550,7 +527,7 @@ def test_a_put_racing_a_health_mark_keeps_it(api: Api, dynamodb: Any, table_name
 
 def test_a_put_racing_a_second_failure_keeps_the_count(api: Api, dynamodb: Any, table_name: str) -> None:
     # The run has begun already (failing_since stays as it was): only the count changes under the PUT.
-    created = create(api)
+    created = create_webhook(api, events=["WebhookCreated"])
     since = datetime(2030, 1, 1, tzinfo=UTC)
     failing = _failing(api, created["id"], since)
     repository = wiring.webhook_repository()
@@ -564,7 +541,7 @@ def test_a_put_racing_a_second_failure_keeps_the_count(api: Api, dynamodb: Any, 
 
 
 def test_a_put_that_re_enables_a_webhook_forgets_its_failures(api: Api, dynamodb: Any, table_name: str) -> None:
-    created = create(api, status="disabled")
+    created = create_webhook(api, events=["WebhookCreated"], status="disabled")
     _failing(api, created["id"], datetime(2030, 1, 1, tzinfo=UTC))
 
     status, headers, _ = api.call(
@@ -578,7 +555,7 @@ def test_a_put_that_re_enables_a_webhook_forgets_its_failures(api: Api, dynamodb
 
 
 def test_a_put_racing_a_delete_answers_404_and_records_nothing(api: Api, dynamodb: Any, table_name: str) -> None:
-    created = create(api)
+    created = create_webhook(api, events=["WebhookCreated"])
 
     def delete() -> None:
         assert api.call("DELETE", f"/webhooks/{created['id']}")[0] == 204
@@ -591,7 +568,7 @@ def test_a_put_racing_a_delete_answers_404_and_records_nothing(api: Api, dynamod
 
 
 def test_a_delete_racing_a_put_keeps_the_latest_state_in_its_record(api: Api, dynamodb: Any, table_name: str) -> None:
-    created = create(api)
+    created = create_webhook(api, events=["WebhookCreated"])
 
     def put() -> None:
         assert api.call("PUT", f"/webhooks/{created['id']}", body=put_body(created, name="renamed"))[0] == 200
@@ -611,7 +588,7 @@ def test_a_delete_racing_a_put_keeps_the_latest_state_in_its_record(api: Api, dy
 def test_a_write_that_keeps_losing_answers_409_and_writes_nothing(
     api: Api, dynamodb: Any, table_name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    created = create(api)
+    created = create_webhook(api, events=["WebhookCreated"])
     monkeypatch.setattr(webhook_use_cases, "BASE_PAUSE_SECONDS", 0.0)  # no pauses between tries
     attempts = webhook_use_cases.MAX_WRITE_ATTEMPTS
 
@@ -629,7 +606,7 @@ def test_a_write_that_keeps_losing_answers_409_and_writes_nothing(
 
 
 def test_status_and_index_stay_right_through_puts(api: Api, dynamodb: Any, table_name: str) -> None:
-    created = create(api, events=["*"])
+    created = create_webhook(api, events=["*"])
     repository = wiring.webhook_repository()
 
     assert (

@@ -16,8 +16,8 @@ from integration.domain.deliveries import AttemptTrigger, DeliveryAttempt, Deliv
 from integration.domain.errors import ConflictError
 from integration.infrastructure.aws import sqs_client
 from tests.conftest import Api
-from tests.integration.delivery_helpers import create_webhook, use_delivery_environment
-from tests.integration.helpers import assert_problem, items
+from tests.integration.delivery_helpers import use_delivery_environment
+from tests.integration.helpers import assert_problem, create_webhook, items
 
 pytestmark = pytest.mark.usefixtures("aws")
 
@@ -89,11 +89,11 @@ def test_one_delivery_shows_payload_and_attempts_without_any_secret(api: Api, dy
     message = record(hook["id"], 7, DeliveryStatus.PENDING)
     status, _, body = api.call("GET", f"/webhooks/{hook['id']}/deliveries/{message.id}")
     assert status == 200, body
-    assert body["payload"] == {"type": "WebhookCreated", "timestamp": "2026-11-29T12:00:07Z", "data": {"tenantId": "tenant-a", "n": 7}}
+    assert body["payload"] == {"type": "WebhookCreated", "timestamp": "2026-11-29T12:00:07.000Z", "data": {"tenantId": "tenant-a", "n": 7}}
     assert body["attempts"] == [
-        {"at": "2026-11-29T12:00:07Z", "trigger": "scheduled", "status_code": 500, "duration_ms": 12, "error": None, "response_body": "no"}
+        {"at": "2026-11-29T12:00:07.000Z", "trigger": "scheduled", "status_code": 500, "duration_ms": 12, "error": None, "response_body": "no"}
     ]
-    assert body["next_attempt_at"] == "2026-11-29T12:05:07Z"
+    assert body["next_attempt_at"] == "2026-11-29T12:05:07.000Z"
     assert hook["secret"] not in json.dumps(body)
     (stored,) = [item for item in items(dynamodb, table_name) if item.get("entity") == "WebhookDelivery"]
     assert hook["secret"] not in json.dumps(stored, default=str)

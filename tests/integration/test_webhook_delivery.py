@@ -13,7 +13,6 @@ from standardwebhooks.webhooks import WebhookVerificationError
 
 from tests.conftest import Api
 from tests.integration.delivery_helpers import (
-    create_webhook,
     deliveries,
     delivery,
     publish,
@@ -21,7 +20,7 @@ from tests.integration.delivery_helpers import (
     use_delivery_environment,
     wait_until,
 )
-from tests.integration.helpers import outbox
+from tests.integration.helpers import create_webhook, outbox
 from tests.webhook_receiver import Answer, running_receiver
 
 pytestmark = pytest.mark.usefixtures("aws")

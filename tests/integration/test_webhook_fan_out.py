@@ -11,8 +11,9 @@ import pytest
 
 from integration.infrastructure.aws import dynamodb_client, sqs_client
 from local_runtime.queues import sqs_record
-from tests.conftest import Api, LambdaContext, load_function
-from tests.integration.delivery_helpers import create_webhook, publish, use_delivery_environment
+from tests.conftest import Api, lambda_context, load_function
+from tests.integration.delivery_helpers import publish, use_delivery_environment
+from tests.integration.helpers import create_webhook
 
 pytestmark = pytest.mark.usefixtures("aws")
 
@@ -35,7 +36,7 @@ def fan_out_pending_events(stack: Any) -> dict[str, Any]:
     assert messages, "the bus rule routed nothing to the events queue"
     arn = f"arn:aws:sqs:us-east-1:123456789012:{stack.physical['WebhookEventQueue']}"
     event = {"Records": [sqs_record(message, arn) for message in messages]}
-    return load_function("webhook_fan_out").lambda_handler(event, LambdaContext())
+    return load_function("webhook_fan_out").lambda_handler(event, lambda_context())
 
 
 class CallCounter:
@@ -111,7 +112,7 @@ def test_a_refused_send_fails_the_event_and_its_retry_keeps_the_message_ids(aws:
     try:
         messages = receive_all(queue_url)
         arn = f"arn:aws:sqs:us-east-1:123456789012:{aws.physical['WebhookEventQueue']}"
-        response = load_function("webhook_fan_out").lambda_handler({"Records": [sqs_record(m, arn) for m in messages]}, LambdaContext())
+        response = load_function("webhook_fan_out").lambda_handler({"Records": [sqs_record(m, arn) for m in messages]}, lambda_context())
     finally:
         sqs.meta.events.unregister("provide-client-params.sqs.SendMessageBatch", unique_id="withhold")
         sqs.meta.events.unregister("after-call.sqs.SendMessageBatch", unique_id="report")
@@ -121,7 +122,7 @@ def test_a_refused_send_fails_the_event_and_its_retry_keeps_the_message_ids(aws:
 
     # SQS hands the event back; this time every send is accepted, with the same ids.
     arn = f"arn:aws:sqs:us-east-1:123456789012:{aws.physical['WebhookEventQueue']}"
-    assert load_function("webhook_fan_out").lambda_handler({"Records": [sqs_record(m, arn) for m in messages]}, LambdaContext()) == {
+    assert load_function("webhook_fan_out").lambda_handler({"Records": [sqs_record(m, arn) for m in messages]}, lambda_context()) == {
         "batchItemFailures": []
     }
     second = {json.loads(m["Body"])["messageId"] for m in receive_all(aws.queue_url("WebhookDeliveryQueue"))}

@@ -12,6 +12,7 @@ import pytest
 
 from integration import wiring
 from tests.conftest import Api
+from tests.integration.helpers import create_webhook
 
 PROBLEM = "application/problem+json"
 BODY: dict[str, Any] = {"url": "https://example.com/hook", "events": ["*"]}
@@ -33,12 +34,6 @@ class Population:
             for webhook_id in reversed(self.created)
             if webhook_id not in self.deleted and status in (None, self.status[webhook_id])
         ]
-
-
-def create(api: Api, name: str, *, tenant: str = "tenant-a", status: str = "active") -> dict[str, Any]:
-    code, _, body = api.call("POST", "/webhooks", tenant=tenant, body={**BODY, "name": name, "status": status})
-    assert code == 201, body
-    return body
 
 
 def delete(api: Api, webhook_id: str) -> None:
@@ -97,7 +92,7 @@ def population(aws: Any, api: Api, monkeypatch: pytest.MonkeyPatch) -> Populatio
     webhooks = []
     for n in range(COUNT):
         status = "disabled" if n % 8 == 0 else "active"
-        webhook = create(api, f"hook {n:02}", status=status)
+        webhook = create_webhook(api, name=f"hook {n:02}", status=status)
         webhooks.append(webhook)
         result.created.append(webhook["id"])
         result.status[webhook["id"]] = status
@@ -145,7 +140,7 @@ def test_newest_first_matches_created_at_and_the_first_page_is_the_four_newest(a
 def test_an_exact_multiple_of_the_limit_ends_without_an_empty_page(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MAX_WEBHOOKS_PER_TENANT", "100")
     wiring.reset()
-    created = [create(api, f"hook {n}")["id"] for n in range(8)]
+    created = [create_webhook(api, name=f"hook {n}")["id"] for n in range(8)]
 
     pages = walk(api, limit=4)
 
@@ -164,7 +159,7 @@ def test_an_empty_listing_is_one_empty_page(api: Api) -> None:
 
 
 def test_deleting_the_cursors_webhook_between_pages_skips_and_repeats_nothing(api: Api) -> None:
-    created = [create(api, f"hook {n}")["id"] for n in range(9)]
+    created = [create_webhook(api, name=f"hook {n}")["id"] for n in range(9)]
     code, _, first = page(api, limit=4)
     assert code == 200
     delete(api, first["items"][-1]["id"])  # the webhook the cursor resumes after
@@ -176,7 +171,7 @@ def test_deleting_the_cursors_webhook_between_pages_skips_and_repeats_nothing(ap
 
 
 def test_disabling_the_cursors_webhook_between_pages_skips_and_repeats_nothing(api: Api) -> None:
-    webhooks = [create(api, f"hook {n}") for n in range(9)]
+    webhooks = [create_webhook(api, name=f"hook {n}") for n in range(9)]
     code, _, first = page(api, limit=4, status="active")
     assert code == 200
     anchor = next(webhook for webhook in webhooks if webhook["id"] == first["items"][-1]["id"])
@@ -189,10 +184,10 @@ def test_disabling_the_cursors_webhook_between_pages_skips_and_repeats_nothing(a
 
 
 def test_a_webhook_created_while_walking_does_not_disturb_the_walk(api: Api) -> None:
-    created = [create(api, f"hook {n}")["id"] for n in range(6)]
+    created = [create_webhook(api, name=f"hook {n}")["id"] for n in range(6)]
     code, _, first = page(api, limit=3)
     assert code == 200
-    newer = create(api, "newer")["id"]
+    newer = create_webhook(api, name="newer")["id"]
 
     code, _, second = page(api, limit=3, cursor=first["next_cursor"])
 
@@ -218,8 +213,8 @@ def test_a_webhook_created_while_walking_does_not_disturb_the_walk(api: Api) -> 
 )
 def test_a_cursor_only_works_for_the_listing_it_came_from(api: Api, issued_for: str | None, used_for: str | None) -> None:
     for n in range(3):
-        create(api, f"active {n}")
-        create(api, f"disabled {n}", status="disabled")
+        create_webhook(api, name=f"active {n}")
+        create_webhook(api, name=f"disabled {n}", status="disabled")
     code, _, first = page(api, limit=1, status=issued_for)
     assert code == 200 and first["next_cursor"]
 
@@ -229,7 +224,7 @@ def test_a_cursor_only_works_for_the_listing_it_came_from(api: Api, issued_for: 
 
 
 def test_a_cursor_keeps_working_with_another_limit(api: Api) -> None:
-    created = [create(api, f"hook {n}")["id"] for n in range(6)]
+    created = [create_webhook(api, name=f"hook {n}")["id"] for n in range(6)]
     code, _, first = page(api, limit=2)
     assert code == 200
 
@@ -250,7 +245,7 @@ def test_a_cursor_keeps_working_with_another_limit(api: Api) -> None:
     ],
 )
 def test_a_forged_cursor_is_422_on_cursor(api: Api, cursor: str) -> None:
-    create(api, "hook")
+    create_webhook(api, name="hook")
 
     problem = assert_problem(page(api, limit=1, cursor=cursor), 422)
 

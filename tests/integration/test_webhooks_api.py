@@ -13,9 +13,21 @@ from boto3.dynamodb.types import TypeDeserializer
 from integration import wiring
 from integration.domain.ids import is_valid_id, new_id
 from tests.conftest import BASE, Api, scan_all
-from tests.integration.helpers import assert_problem, items, outbox
+from tests.integration.helpers import assert_problem, create_webhook, items, outbox
 
-VIEW_FIELDS = {"id", "name", "url", "events", "description", "status", "disabled_reason", "created_at", "updated_at"}
+VIEW_FIELDS = {
+    "id",
+    "name",
+    "url",
+    "events",
+    "description",
+    "status",
+    "disabled_reason",
+    "failing_since",
+    "previous_secret_expires_at",
+    "created_at",
+    "updated_at",
+}
 BODY: dict[str, Any] = {"name": "orders", "url": "https://example.com/hooks/orders", "events": ["WebhookCreated"]}
 
 _deserializer = TypeDeserializer()
@@ -33,13 +45,6 @@ def error_fields(problem: dict[str, Any]) -> list[str]:
 def item(dynamodb: Any, table_name: str, tenant: str, sort_key: str) -> dict[str, Any] | None:
     found = dynamodb.get_item(TableName=table_name, Key={"PK": {"S": f"TENANT#{tenant}"}, "SK": {"S": sort_key}}).get("Item")
     return None if found is None else {k: _deserializer.deserialize(v) for k, v in found.items()}
-
-
-def create(api: Api, *, tenant: str = "tenant-a", **overrides: Any) -> dict[str, Any]:
-    """POST /webhooks; the 201 body (with the secret)."""
-    status, _, body = api.call("POST", "/webhooks", tenant=tenant, body={**BODY, **overrides})
-    assert status == 201, body
-    return body
 
 
 def put_body(webhook: dict[str, Any], **overrides: Any) -> dict[str, Any]:
@@ -116,14 +121,14 @@ def test_full_lifecycle_create_get_list_put_delete(api: Api, dynamodb: Any, tabl
 
 
 def test_created_with_status_disabled(api: Api) -> None:
-    created = create(api, status="disabled")
+    created = create_webhook(api, events=["WebhookCreated"], status="disabled")
 
     assert created["status"] == "disabled"
     assert api.call("GET", f"/webhooks/{created['id']}")[2]["status"] == "disabled"
 
 
 def test_fields_are_stored_normalised(api: Api) -> None:
-    created = create(api, name="  orders  ", events=["WebhookCreated", "WebhookDeleted", "WebhookCreated"], description="  ")
+    created = create_webhook(api, name="  orders  ", events=["WebhookCreated", "WebhookDeleted", "WebhookCreated"], description="  ")
 
     assert created["name"] == "orders"
     assert created["events"] == ["WebhookCreated", "WebhookDeleted"]
@@ -131,7 +136,7 @@ def test_fields_are_stored_normalised(api: Api) -> None:
 
 
 def test_the_secret_is_never_shown_again(api: Api, dynamodb: Any, table_name: str) -> None:
-    created = create(api)
+    created = create_webhook(api, events=["WebhookCreated"])
     secret = created["secret"]
     path = f"/webhooks/{created['id']}"
 
@@ -155,7 +160,7 @@ def test_the_secret_is_never_shown_again(api: Api, dynamodb: Any, table_name: st
 
 
 def test_each_webhook_gets_its_own_secret(api: Api) -> None:
-    first, second = create(api), create(api)
+    first, second = create_webhook(api, events=["WebhookCreated"]), create_webhook(api, events=["WebhookCreated"])
 
     assert first["secret"] != second["secret"]
     assert first["id"] != second["id"]
@@ -165,7 +170,7 @@ def test_each_webhook_gets_its_own_secret(api: Api) -> None:
 
 
 def test_create_records_one_webhook_created_event(api: Api, dynamodb: Any, table_name: str) -> None:
-    created = create(api)
+    created = create_webhook(api, events=["WebhookCreated"])
 
     events = outbox(dynamodb, table_name)
     assert [event["event_type"] for event in events] == ["WebhookCreated"]
@@ -184,7 +189,7 @@ def test_create_records_one_webhook_created_event(api: Api, dynamodb: Any, table
 
 
 def test_put_records_only_the_changed_fields(api: Api, dynamodb: Any, table_name: str) -> None:
-    created = create(api, description="first")
+    created = create_webhook(api, events=["WebhookCreated"], description="first")
 
     status, _, _ = api.call("PUT", f"/webhooks/{created['id']}", body=put_body(created, name="renamed", status="disabled"))
     assert status == 200
@@ -198,7 +203,7 @@ def test_put_records_only_the_changed_fields(api: Api, dynamodb: Any, table_name
 
 
 def test_put_that_clears_the_description_and_changes_events_reports_both(api: Api, dynamodb: Any, table_name: str) -> None:
-    created = create(api, description="first")
+    created = create_webhook(api, events=["WebhookCreated"], description="first")
     body = put_body(created, events=["WebhookDeleted", "*"])
     del body["description"]
 
@@ -219,7 +224,7 @@ def test_put_that_clears_the_description_and_changes_events_reports_both(api: Ap
 def test_put_without_a_change_answers_200_and_records_nothing(
     api: Api, dynamodb: Any, table_name: str, same: dict[str, Any]
 ) -> None:
-    created = create(api)
+    created = create_webhook(api, events=["WebhookCreated"])
     before = items(dynamodb, table_name)
 
     status, _, body = api.call("PUT", f"/webhooks/{created['id']}", body=put_body(created, **same))
@@ -232,7 +237,7 @@ def test_put_without_a_change_answers_200_and_records_nothing(
 
 
 def test_delete_records_a_webhook_deleted_event(api: Api, dynamodb: Any, table_name: str) -> None:
-    created = create(api)
+    created = create_webhook(api, events=["WebhookCreated"])
 
     assert api.call("DELETE", f"/webhooks/{created['id']}")[0] == 204
 
@@ -338,7 +343,7 @@ def test_a_json_array_body_is_refused(api: Api, dynamodb: Any, table_name: str, 
     # Powertools would validate only an array's first element; the API must refuse the array.
     path = "/webhooks"
     if method == "PUT":
-        path = f"/webhooks/{create(api)['id']}"
+        path = f"/webhooks/{create_webhook(api, events=['WebhookCreated'])['id']}"
         raw_body = raw_body.replace('"events"', '"status": "active", "events"')
     before = items(dynamodb, table_name)
 
@@ -368,7 +373,7 @@ BAD_PUTS = [
 def test_a_bad_put_is_a_problem_and_changes_nothing(
     api: Api, dynamodb: Any, table_name: str, change: dict[str, Any], status: int, field: str
 ) -> None:
-    created = create(api)
+    created = create_webhook(api, events=["WebhookCreated"])
     path = f"/webhooks/{created['id']}"
     before = items(dynamodb, table_name)
     body = {name: value for name, value in {**put_body(created), **change}.items() if value is not None}
@@ -390,7 +395,7 @@ def test_a_bad_put_is_a_problem_and_changes_nothing(
 def test_an_unreadable_put_is_a_problem_and_changes_nothing(
     api: Api, dynamodb: Any, table_name: str, raw_body: str, status: int, field: str | None
 ) -> None:
-    created = create(api)
+    created = create_webhook(api, events=["WebhookCreated"])
     before = items(dynamodb, table_name)
 
     problem = assert_problem(api.call("PUT", f"/webhooks/{created['id']}", raw_body=raw_body), status)
@@ -421,7 +426,7 @@ def test_an_unknown_webhook_is_404_on_every_endpoint(api: Api, dynamodb: Any, ta
 def test_platform_event_types_can_be_subscribed_when_configured(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     settings(monkeypatch, PLATFORM_EVENT_TYPES="invoice.paid,order.created")
 
-    created = create(api, events=["invoice.paid", "WebhookDeleted"])
+    created = create_webhook(api, events=["invoice.paid", "WebhookDeleted"])
 
     assert created["events"] == ["invoice.paid", "WebhookDeleted"]
     problem = assert_problem(api.call("POST", "/webhooks", body={**BODY, "events": ["invoice.voided"]}), 422)
@@ -433,7 +438,7 @@ def test_the_local_runtime_settings_accept_http_loopback_but_not_private_hosts(
 ) -> None:
     settings(monkeypatch, WEBHOOK_ALLOW_HTTP="true", WEBHOOK_ALLOW_LOOPBACK="true")
 
-    assert create(api, url="http://localhost:9000/hook")["url"] == "http://localhost:9000/hook"
+    assert create_webhook(api, events=["WebhookCreated"], url="http://localhost:9000/hook")["url"] == "http://localhost:9000/hook"
     for url in ("http://10.0.0.1/", "http://169.254.169.254/", "http://192.168.0.1/"):
         assert error_fields(assert_problem(api.call("POST", "/webhooks", body={**BODY, "url": url}), 422)) == ["url"]
 
@@ -441,7 +446,7 @@ def test_the_local_runtime_settings_accept_http_loopback_but_not_private_hosts(
 def test_allowing_http_does_not_allow_loopback(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     settings(monkeypatch, WEBHOOK_ALLOW_HTTP="true")
 
-    assert create(api, url="http://example.com/hook")["url"] == "http://example.com/hook"
+    assert create_webhook(api, events=["WebhookCreated"], url="http://example.com/hook")["url"] == "http://example.com/hook"
     problem = assert_problem(api.call("POST", "/webhooks", body={**BODY, "url": "http://127.0.0.1:9000/"}), 422)
     assert error_fields(problem) == ["url"]
 
@@ -458,7 +463,7 @@ def quota_of_three(aws: Any, monkeypatch: pytest.MonkeyPatch) -> int:
 def test_the_quota_refuses_one_more_webhook_and_writes_nothing(
     api: Api, dynamodb: Any, table_name: str, quota_of_three: int
 ) -> None:
-    created = [create(api, name=f"hook {n}") for n in range(quota_of_three)]
+    created = [create_webhook(api, events=["WebhookCreated"], name=f"hook {n}") for n in range(quota_of_three)]
     before = items(dynamodb, table_name)
 
     problem = assert_problem(api.call("POST", "/webhooks", body={**BODY, "name": "one too many"}), 409)
@@ -469,11 +474,11 @@ def test_the_quota_refuses_one_more_webhook_and_writes_nothing(
 
 
 def test_deleting_a_webhook_frees_its_place_in_the_quota(api: Api, quota_of_three: int) -> None:
-    created = [create(api, name=f"hook {n}") for n in range(quota_of_three)]
+    created = [create_webhook(api, events=["WebhookCreated"], name=f"hook {n}") for n in range(quota_of_three)]
     assert_problem(api.call("POST", "/webhooks", body=BODY), 409)
 
     assert api.call("DELETE", f"/webhooks/{created[1]['id']}")[0] == 204
-    replacement = create(api, name="replacement")
+    replacement = create_webhook(api, events=["WebhookCreated"], name="replacement")
 
     assert {webhook["id"] for webhook in listing(api)} == {created[0]["id"], created[2]["id"], replacement["id"]}
     assert_problem(api.call("POST", "/webhooks", body=BODY), 409)
@@ -481,17 +486,17 @@ def test_deleting_a_webhook_frees_its_place_in_the_quota(api: Api, quota_of_thre
 
 def test_disabled_webhooks_count_towards_the_quota(api: Api, quota_of_three: int) -> None:
     for n in range(quota_of_three):
-        create(api, name=f"hook {n}", status="disabled")
+        create_webhook(api, events=["WebhookCreated"], name=f"hook {n}", status="disabled")
 
     assert_problem(api.call("POST", "/webhooks", body=BODY), 409)
 
 
 def test_one_tenants_quota_does_not_limit_another(api: Api, quota_of_three: int) -> None:
     for n in range(quota_of_three):
-        create(api, tenant="tenant-a", name=f"hook {n}")
+        create_webhook(api, events=["WebhookCreated"], tenant="tenant-a", name=f"hook {n}")
     assert_problem(api.call("POST", "/webhooks", tenant="tenant-a", body=BODY), 409)
 
-    created = [create(api, tenant="tenant-b", name=f"b {n}") for n in range(quota_of_three)]
+    created = [create_webhook(api, events=["WebhookCreated"], tenant="tenant-b", name=f"b {n}") for n in range(quota_of_three)]
 
     assert len(created) == quota_of_three
     assert_problem(api.call("POST", "/webhooks", tenant="tenant-b", body=BODY), 409)
@@ -518,7 +523,7 @@ OTHER_SCOPES = {
 def test_each_endpoint_needs_its_scope(
     api: Api, dynamodb: Any, table_name: str, method: str, on_one: bool, scope: str
 ) -> None:
-    created = create(api)
+    created = create_webhook(api, events=["WebhookCreated"])
     path = f"/webhooks/{created['id']}" if on_one else "/webhooks"
     body = {**BODY, "name": "changed", "status": "active"} if method in ("PUT", "POST") else None
     before = items(dynamodb, table_name)
@@ -541,7 +546,7 @@ def _not_found_shape(response: Response, webhook_id: str) -> tuple[int, str, dic
 
 
 def test_another_tenant_cannot_tell_a_webhook_exists(api: Api, dynamodb: Any, table_name: str) -> None:
-    webhook = create(api, tenant="tenant-a")
+    webhook = create_webhook(api, events=["WebhookCreated"], tenant="tenant-a")
     path = f"/webhooks/{webhook['id']}"
     before = items(dynamodb, table_name)
     view_before = api.call("GET", path, tenant="tenant-a")[2]
@@ -559,9 +564,9 @@ def test_another_tenant_cannot_tell_a_webhook_exists(api: Api, dynamodb: Any, ta
 
 
 def test_a_tenants_listing_never_shows_another_tenants_webhooks(api: Api) -> None:
-    a_active = create(api, tenant="tenant-a")
-    a_disabled = create(api, tenant="tenant-a", status="disabled")
-    b_webhook = create(api, tenant="tenant-b", name="b")
+    a_active = create_webhook(api, events=["WebhookCreated"], tenant="tenant-a")
+    a_disabled = create_webhook(api, events=["WebhookCreated"], tenant="tenant-a", status="disabled")
+    b_webhook = create_webhook(api, events=["WebhookCreated"], tenant="tenant-b", name="b")
 
     assert [w["id"] for w in listing(api, tenant="tenant-b")] == [b_webhook["id"]]
     assert [w["id"] for w in listing(api, tenant="tenant-b", query="status=active")] == [b_webhook["id"]]
@@ -573,8 +578,8 @@ def test_a_tenants_listing_never_shows_another_tenants_webhooks(api: Api) -> Non
 @pytest.mark.parametrize("query", ["", "status=active"], ids=["unfiltered", "active"])
 def test_a_tenants_cursor_is_refused_for_another_tenant(api: Api, query: str) -> None:
     for n in range(3):
-        create(api, tenant="tenant-a", name=f"a {n}")
-    create(api, tenant="tenant-b", name="b")
+        create_webhook(api, events=["WebhookCreated"], tenant="tenant-a", name=f"a {n}")
+    create_webhook(api, events=["WebhookCreated"], tenant="tenant-b", name="b")
     separator = "&" if query else ""
     status, _, page = api.call("GET", "/webhooks", tenant="tenant-a", query=f"{query}{separator}limit=1")
     assert status == 200 and page["next_cursor"]
@@ -590,9 +595,9 @@ def test_a_tenants_cursor_is_refused_for_another_tenant(api: Api, query: str) ->
 
 
 def test_the_status_filter_lists_only_that_status(api: Api) -> None:
-    first = create(api, name="first")
-    second = create(api, name="second", status="disabled")
-    third = create(api, name="third")
+    first = create_webhook(api, events=["WebhookCreated"], name="first")
+    second = create_webhook(api, events=["WebhookCreated"], name="second", status="disabled")
+    third = create_webhook(api, events=["WebhookCreated"], name="third")
     status, _, _ = api.call("PUT", f"/webhooks/{third['id']}", body=put_body(third, status="disabled"))
     assert status == 200
     status, _, _ = api.call("PUT", f"/webhooks/{second['id']}", body=put_body(second, status="active", name="second!"))
@@ -610,7 +615,7 @@ def test_the_status_filter_lists_only_that_status(api: Api) -> None:
 
 
 def test_a_deleted_webhook_leaves_every_status_listing(api: Api) -> None:
-    active, disabled = create(api), create(api, status="disabled")
+    active, disabled = create_webhook(api, events=["WebhookCreated"]), create_webhook(api, events=["WebhookCreated"], status="disabled")
     for webhook in (active, disabled):
         assert api.call("DELETE", f"/webhooks/{webhook['id']}")[0] == 204
 
@@ -639,7 +644,7 @@ def test_a_bad_listing_query_is_422_naming_the_parameter(api: Api, query: str, f
 
 
 def test_the_list_response_has_items_and_next_cursor(api: Api) -> None:
-    create(api)
+    create_webhook(api, events=["WebhookCreated"])
 
     status, headers, page = api.call("GET", "/webhooks")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from integration.api.credentials import presented_api_key
 from integration.domain.key_format import generate_key
+from integration.entrypoints.http.credentials import presented_api_key
 
 KEY = generate_key()
 OTHER = generate_key()

@@ -19,6 +19,7 @@ from jsonschema.exceptions import SchemaError
 from integration import event_schemas
 from integration.domain import events
 from integration.domain.api_keys import MAX_NAME_LENGTH as API_KEY_MAX_NAME_LENGTH
+from integration.domain.clock import TIMESTAMP_PATTERN
 from integration.domain.event_types import SERVICE_EVENT_TYPES, EventTypeCatalogue
 from integration.domain.events import DomainEvent
 from integration.domain.ids import new_id
@@ -274,10 +275,29 @@ def test_a_detail_with_a_wrong_value_fails(case: str, field: str, value: Any) ->
     assert errors(event_type_of(case), detail)
 
 
-def test_a_naive_occurred_at_does_not_meet_the_contract() -> None:
+def test_a_naive_occurred_at_is_never_written() -> None:
     """The detail's ``occurredAt`` is RFC 3339 only for a time-zone-aware time (the clock's)."""
     event = replace(FACTORY_CASES["WebhookDeleted"](), occurred_at=AT.replace(tzinfo=None))
-    assert errors("WebhookDeleted", event.detail)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        _ = event.detail
+
+
+@pytest.mark.parametrize("case", sorted(FACTORY_CASES))
+def test_every_time_in_a_detail_is_written_one_way(case: str) -> None:
+    """UTC, milliseconds, Z (``AT`` has 678000 microseconds): the schema's pattern, and nothing else."""
+    detail = detail_of(case)
+    schema = load_schema(event_type_of(case))
+    times = {name: value for name, value in detail.items() if schema["properties"][name].get("format") == "date-time"}
+    assert times["occurredAt"] == "2030-01-02T03:04:05.678Z"
+    for name, value in times.items():
+        assert schema["properties"][name]["pattern"] == TIMESTAMP_PATTERN
+        assert value is None or value == "2030-01-02T03:04:05.678Z", name
+
+
+def test_a_time_that_is_not_written_the_one_way_breaks_the_contract() -> None:
+    detail = detail_of("WebhookDeleted")
+    for written in ("2030-01-02T03:04:05.678000Z", "2030-01-02T03:04:05.678+00:00", "2030-01-02T03:04:05Z"):
+        assert errors("WebhookDeleted", {**detail, "occurredAt": written}), written
 
 
 # ------------------------------------------------------------------ events/eventbridge samples
@@ -297,5 +317,5 @@ def test_each_eventbridge_sample_is_a_delivered_event_whose_detail_validates(eve
     assert sample["resources"] == []
     assert errors(event_type, sample["detail"]) == []
     # PutEvents' Time is the event's occurredAt; EventBridge delivers it to the second.
-    occurred_at = datetime.fromisoformat(sample["detail"]["occurredAt"].replace("Z", "+00:00"))
+    occurred_at = datetime.fromisoformat(sample["detail"]["occurredAt"])
     assert sample["time"] == occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

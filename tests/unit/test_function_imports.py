@@ -42,6 +42,8 @@ def loaded_by(function: str) -> dict:
         "POWERTOOLS_SERVICE_NAME": "integration",
         "POWERTOOLS_METRICS_NAMESPACE": "integration",
         "TABLE_NAME": "integration-test",
+        "EVENT_BUS_NAME": "integration-test",
+        "DELIVERY_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/integration-test-deliveries",
     }
     done = subprocess.run([sys.executable, "-c", PROBE], env=env, cwd=folder, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -59,16 +61,16 @@ def test_the_authorizer_loads_no_xray_sdk_no_pydantic_and_no_event_handler():
 @pytest.mark.parametrize(
     ("function", "own", "others"),
     [
-        ("get_api_key", "integration.api.schemas.api_keys", ["webhooks", "deliveries", "event_types"]),
-        ("get_webhook", "integration.api.schemas.webhooks", ["api_keys", "deliveries", "event_types"]),
-        ("list_webhook_deliveries", "integration.api.schemas.deliveries", ["api_keys", "event_types"]),
+        ("get_api_key", "integration.entrypoints.http.schemas.api_keys", ["webhooks", "deliveries", "event_types"]),
+        ("get_webhook", "integration.entrypoints.http.schemas.webhooks", ["api_keys", "deliveries", "event_types"]),
+        ("list_webhook_deliveries", "integration.entrypoints.http.schemas.deliveries", ["api_keys", "event_types"]),
     ],
 )
 def test_a_route_function_builds_only_its_own_resources_models(function, own, others):
     loaded = set(loaded_by(function)["modules"])
     assert own in loaded
     for other in others:
-        assert f"integration.api.schemas.{other}" not in loaded
+        assert f"integration.entrypoints.http.schemas.{other}" not in loaded
 
 
 def test_a_route_function_loads_no_use_case_it_does_not_run():

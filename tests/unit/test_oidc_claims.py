@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from integration.api.credentials import CredentialKind, looks_like_jwt, presented_credential
 from integration.domain.errors import AuthenticationError
 from integration.domain.key_format import generate_key
 from integration.domain.principal import principal_from_claims
+from integration.entrypoints.http.credentials import CredentialKind, looks_like_jwt, presented_credential
 
 CLAIM = "custom:tenant_id"
 JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1In0.c2lnbmF0dXJl"

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from integration.api.problems import PROBLEM_CONTENT_TYPE, field_errors, problem_body, problem_json
-from integration.api.schemas.api_keys import CreateApiKeyRequest
+from integration.entrypoints.http.problems import PROBLEM_CONTENT_TYPE, field_errors, problem_body, problem_json
+from integration.entrypoints.http.schemas.api_keys import CreateApiKeyRequest
 
 
 @pytest.mark.parametrize(
@@ -58,8 +58,8 @@ def test_a_problem_has_type_title_status_and_detail_and_errors_only_when_given()
 
 
 def test_every_domain_error_answers_its_own_status_and_an_unknown_one_a_400() -> None:
-    from integration.api import http
     from integration.domain import errors
+    from integration.entrypoints.http import resolver as http
 
     class SomethingNew(errors.DomainError):
         pass

@@ -331,7 +331,7 @@ def test_parse_host_address_returns_none_for_a_name(host: str) -> None:
     assert parse_host_address(host) is None
 
 
-# ------------------------------------------------------------------ look-alike spellings (issue 12)
+# ------------------------------------------------------------------ look-alike spellings
 #
 # Every spelling URL parsers (WHATWG: percent-decoding, UTS 46 mapping, then the "ends in a
 # number" IPv4 parser) or resolvers (IDNA 2003 nameprep, NFKC, ideographic full stops, case
@@ -343,7 +343,7 @@ NOT_ASCII_ADDRESS = "must write an IP address in plain ASCII, without look-alike
 LOOPBACK_HOST = "must not point at a loopback host"
 
 LOOK_ALIKES = [
-    # the three of issue 12, accepted before
+    # fullwidth and superscript spellings of hex addresses
     pytest.param("0\uff58a9fea9fe", NON_PUBLIC, id="metadata-hex-fullwidth-x"),
     pytest.param("\u2070x7f000001", NON_PUBLIC, id="loopback-hex-superscript-zero"),
     pytest.param("127.0.0.0\uff581", NON_PUBLIC, id="loopback-fullwidth-x-in-last-part"),

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from integration.api.etags import etag, parse_if_match
 from integration.domain.errors import InvalidFieldError, PreconditionFailedError
 from integration.domain.event_types import SERVICE_EVENT_TYPES, EventTypeCatalogue, parse_platform_event_types
 from integration.domain.ids import is_valid_id
@@ -26,6 +25,7 @@ from integration.domain.webhooks import (
     create_webhook,
     new_signing_secret,
 )
+from integration.entrypoints.http.etags import etag, parse_if_match
 
 RULES = WebhookRules(url_policy=UrlPolicy(), catalogue=EventTypeCatalogue())
 NOW = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)

@@ -1,7 +1,7 @@
 """Powertools Tracer (the X-Ray SDK), for the functions that trace their AWS and HTTP calls.
 
 Every function but the authorizer: it sits in front of every API request and makes one GetItem,
-and loading the SDK (with wrapt) cost it about 15 ms of a 230 ms cold start (``make bench``).
+so loading the SDK (with wrapt) would be a visible share of its cold start (``make bench``).
 Lambda's active tracing (``Tracing: Active`` in template.yaml) still records its invocations.
 """
 

@@ -1,35 +1,29 @@
-"""Composition root: builds repositories, queues, publishers and use cases from the environment,
-once per process.
+"""The composition root: the only place that builds adapters and use cases, from :func:`settings`.
 
-The rules that need no AWS (event types, webhook rules) are in :mod:`integration.configuration`.
+One factory per use case. A function builds the use cases it runs once, at import (its INIT),
+and keeps them: ``create_webhook = wiring.create_webhook()``. Adapters (repositories, queues,
+clients) are built once per process and shared by the use cases that need them.
 
-Environment (set by template.yaml, or by the local runtime):
-- ``TABLE_NAME``: the single table.
-- ``EVENT_BUS_NAME``, ``EVENT_SOURCE`` (default ``integration``): where domain events go.
-- ``OUTBOX_REPUBLISH_AFTER_SECONDS`` (default 300): the sweeper publishes again the events still
-  unpublished after this long.
-- ``DELIVERY_QUEUE_URL``: the webhook delivery queue (fan-out, delivery, retry, test).
-- ``WEBHOOK_RETRY_SCHEDULE`` (default ``0s,5s,5m,30m,2h,5h,10h,10h``): delays before each attempt.
-- ``DISABLE_FAILING_WEBHOOKS_AFTER_SECONDS`` (default 5 days) and
-  ``DISABLE_FAILING_WEBHOOKS_AFTER_ATTEMPTS`` (default 5): a webhook is disabled once every
-  attempt has failed for that long AND at least that many attempts in a row have failed.
-- ``WEBHOOK_SECRET_GRACE_PERIOD_SECONDS`` (default 24 h): the old secret's time after a rotation.
-- ``DELIVERY_LOG_RETENTION_DAYS`` (default 30): delivery records expire (TTL) after this.
+Each factory imports what it builds, so a function loads only the use cases and adapters it
+uses; the AWS clients (and boto3) come with the first adapter that needs one, during INIT.
+``event_type_catalogue`` and ``webhook_rules`` need no AWS: ``list_event_types`` never imports
+boto3.
 """
 
 from __future__ import annotations
 
 import functools
-import os
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from integration.infrastructure.aws import dynamodb_client, events_client, sqs_client
+from integration.settings import settings
 
-# Each factory imports what it builds: a function loads the use cases and adapters it uses, not
-# the whole service's (``make bench``, cold start). boto3 is imported with this module (through
-# integration.infrastructure.aws), during a function's INIT.
 if TYPE_CHECKING:
+    from integration.application.api_keys import (
+        CreateApiKeyUseCase,
+        GetApiKeyUseCase,
+        ListApiKeysUseCase,
+        RevokeApiKeyUseCase,
+    )
     from integration.application.authentication import AuthenticateApiKeyUseCase, AuthenticateJwtUseCase
     from integration.application.deliveries import (
         DeliverMessageUseCase,
@@ -40,7 +34,16 @@ if TYPE_CHECKING:
         SendTestMessageUseCase,
     )
     from integration.application.outbox_relay import RelayOutboxEventsUseCase, RepublishUnpublishedEventsUseCase
-    from integration.application.webhooks import RotateWebhookSecretUseCase
+    from integration.application.webhooks import (
+        CreateWebhookUseCase,
+        DeleteWebhookUseCase,
+        GetWebhookUseCase,
+        ListWebhooksUseCase,
+        RotateWebhookSecretUseCase,
+        UpdateWebhookUseCase,
+    )
+    from integration.domain.event_types import EventTypeCatalogue
+    from integration.domain.webhooks import WebhookRules
     from integration.infrastructure.api_key_repository import DynamoDBApiKeyRepository
     from integration.infrastructure.delivery_log import DynamoDBDeliveryLog
     from integration.infrastructure.delivery_queue import SqsDeliveryQueue
@@ -52,124 +55,205 @@ if TYPE_CHECKING:
     from integration.infrastructure.webhook_repository import DynamoDBWebhookRepository
 
 
-def table_name() -> str:
-    try:
-        return os.environ["TABLE_NAME"]
-    except KeyError:
-        raise RuntimeError("TABLE_NAME is not set: name the DynamoDB table this service uses") from None
+# ------------------------------------------------------------------------------ rules (no AWS)
+
+
+@functools.cache
+def event_type_catalogue() -> EventTypeCatalogue:
+    from integration.domain.event_types import EventTypeCatalogue
+
+    return EventTypeCatalogue(settings().platform_event_types)
+
+
+@functools.cache
+def webhook_rules() -> WebhookRules:
+    from integration.domain.url_policy import UrlPolicy
+    from integration.domain.webhooks import WebhookRules
+
+    configured = settings()
+    return WebhookRules(
+        url_policy=UrlPolicy(allow_http=configured.webhook_allow_http, allow_loopback=configured.webhook_allow_loopback),
+        catalogue=event_type_catalogue(),
+        max_per_tenant=configured.max_webhooks_per_tenant,
+    )
+
+
+# ---------------------------------------------------------------------------------- adapters
+
+
+def _table_name() -> str:
+    return settings().required(settings().table_name, "TABLE_NAME", "the DynamoDB table this service uses")
+
+
+def _dynamodb() -> object:
+    from integration.infrastructure.aws import dynamodb_client
+
+    return dynamodb_client()
 
 
 @functools.cache
 def api_key_repository() -> DynamoDBApiKeyRepository:
     from integration.infrastructure.api_key_repository import DynamoDBApiKeyRepository
 
-    return DynamoDBApiKeyRepository(dynamodb_client(), table_name())
+    return DynamoDBApiKeyRepository(_dynamodb(), _table_name())
 
 
 @functools.cache
 def webhook_repository() -> DynamoDBWebhookRepository:
     from integration.infrastructure.webhook_repository import DynamoDBWebhookRepository
 
-    return DynamoDBWebhookRepository(dynamodb_client(), table_name())
-
-
-@functools.cache
-def event_publisher() -> EventBridgePublisher:
-    from integration.infrastructure.eventbridge import EventBridgePublisher  # the relay's only
-
-    return EventBridgePublisher(
-        events_client(),
-        event_bus_name=os.environ["EVENT_BUS_NAME"],
-        source=os.environ.get("EVENT_SOURCE", "integration"),
-    )
+    return DynamoDBWebhookRepository(_dynamodb(), _table_name())
 
 
 @functools.cache
 def outbox() -> DynamoDBOutbox:
     from integration.infrastructure.outbox import DynamoDBOutbox
 
-    return DynamoDBOutbox(dynamodb_client(), table_name())
-
-
-def relay_outbox_events() -> RelayOutboxEventsUseCase:
-    from integration.application.outbox_relay import RelayOutboxEventsUseCase
-
-    return RelayOutboxEventsUseCase(event_publisher(), outbox())
-
-
-def republish_unpublished_events() -> RepublishUnpublishedEventsUseCase:
-    from integration.application.outbox_relay import RepublishUnpublishedEventsUseCase
-
-    return RepublishUnpublishedEventsUseCase(outbox(), relay_outbox_events())
-
-
-def outbox_republish_after() -> timedelta:
-    """How old an unpublished event must be before the sweeper publishes it again."""
-    return _seconds("OUTBOX_REPUBLISH_AFTER_SECONDS", 300)
-
-
-def _seconds(name: str, default: int) -> timedelta:
-    return timedelta(seconds=int(os.environ.get(name, default)))
-
-
-@functools.cache
-def retry_schedule() -> tuple[int, ...]:
-    from integration.domain.retry_schedule import DEFAULT_RETRY_SCHEDULE, parse_retry_schedule
-
-    return parse_retry_schedule(os.environ.get("WEBHOOK_RETRY_SCHEDULE", DEFAULT_RETRY_SCHEDULE))
+    return DynamoDBOutbox(_dynamodb(), _table_name())
 
 
 @functools.cache
 def delivery_log() -> DynamoDBDeliveryLog:
     from integration.infrastructure.delivery_log import DynamoDBDeliveryLog
 
-    return DynamoDBDeliveryLog(dynamodb_client(), table_name())
+    return DynamoDBDeliveryLog(_dynamodb(), _table_name())
+
+
+@functools.cache
+def event_publisher() -> EventBridgePublisher:
+    from integration.infrastructure.aws import events_client
+    from integration.infrastructure.eventbridge import EventBridgePublisher
+
+    configured = settings()
+    bus = configured.required(configured.event_bus_name, "EVENT_BUS_NAME", "the event bus domain events go to")
+    return EventBridgePublisher(events_client(), event_bus_name=bus, source=configured.event_source)
 
 
 @functools.cache
 def delivery_queue() -> SqsDeliveryQueue:
+    from integration.infrastructure.aws import sqs_client
     from integration.infrastructure.delivery_queue import SqsDeliveryQueue
 
-    try:
-        queue_url = os.environ["DELIVERY_QUEUE_URL"]
-    except KeyError:
-        raise RuntimeError("DELIVERY_QUEUE_URL is not set: name the webhook delivery queue") from None
+    configured = settings()
+    queue_url = configured.required(configured.delivery_queue_url, "DELIVERY_QUEUE_URL", "the webhook delivery queue")
     return SqsDeliveryQueue(sqs_client(), queue_url)
-
-
-def delivery_log_retention() -> timedelta:
-    return timedelta(days=int(os.environ.get("DELIVERY_LOG_RETENTION_DAYS", 30)))
 
 
 @functools.cache
 def webhook_sender() -> WebhookHttpClient:
-    from integration.configuration import webhook_rules
     from integration.infrastructure.webhook_http import WebhookHttpClient  # the delivery function's only
 
     return WebhookHttpClient(webhook_rules().url_policy)
 
 
-def fan_out_event() -> FanOutEventUseCase:
-    from integration.application.deliveries import FanOutEventUseCase
+def idempotency_store() -> TableIdempotencyStore:
+    """Not cached: Powertools configures a store for the function that uses it."""
+    from integration.infrastructure.idempotency_store import TableIdempotencyStore  # POST functions only
 
-    return FanOutEventUseCase(webhook_repository(), delivery_queue(), retry_schedule())
+    return TableIdempotencyStore(_dynamodb(), _table_name())
 
 
-def deliver_message() -> DeliverMessageUseCase:
-    from integration.application.deliveries import DeliverMessageUseCase, DeliverySettings
-    from integration.domain.signing import USER_AGENT
-    from integration.domain.webhooks import DEFAULT_DISABLE_AFTER_ATTEMPTS
+def oidc_settings() -> OidcSettings | None:
+    """OIDC sign-in as configured (``OIDC_*``), None when ``OIDC_ISSUER`` is not set."""
+    from integration.infrastructure.oidc import OidcSettings
 
-    settings = DeliverySettings(
-        schedule=retry_schedule(),
-        disable_after=_seconds("DISABLE_FAILING_WEBHOOKS_AFTER_SECONDS", 5 * 24 * 3600),
-        disable_after_attempts=max(
-            1, int(os.environ.get("DISABLE_FAILING_WEBHOOKS_AFTER_ATTEMPTS", DEFAULT_DISABLE_AFTER_ATTEMPTS))
-        ),
-        log_retention=delivery_log_retention(),
-        user_agent=USER_AGENT,
+    configured = settings()
+    if configured.oidc_issuer is None:
+        return None
+    return OidcSettings(
+        issuer=configured.oidc_issuer,
+        audience=configured.oidc_audience,
+        tenant_claim=configured.oidc_tenant_claim,
+        jwks_url=configured.oidc_jwks_url,
+        scope_prefix=configured.oidc_scope_prefix,
     )
-    return DeliverMessageUseCase(webhook_repository(), delivery_log(), webhook_sender(), settings)
+
+
+@functools.cache
+def _jwt_verifier(oidc: OidcSettings) -> JwtVerifier:
+    """One verifier, and so one JWKS cache, per process and configuration."""
+    from integration.infrastructure.oidc import JwtVerifier
+
+    return JwtVerifier.for_settings(oidc)
+
+
+# --------------------------------------------------------------------------------- use cases
+
+
+def authenticate_api_key() -> AuthenticateApiKeyUseCase:
+    from integration.application.authentication import AuthenticateApiKeyUseCase
+
+    return AuthenticateApiKeyUseCase(api_key_repository())
+
+
+def authenticate_jwt() -> AuthenticateJwtUseCase | None:
+    """OIDC sign-in, None when ``OIDC_ISSUER`` is not set."""
+    oidc = oidc_settings()
+    if oidc is None:
+        return None
+    from integration.application.authentication import AuthenticateJwtUseCase
+
+    return AuthenticateJwtUseCase(_jwt_verifier(oidc), tenant_claim=oidc.tenant_claim, scope_prefix=oidc.scope_prefix)
+
+
+def create_api_key() -> CreateApiKeyUseCase:
+    from integration.application.api_keys import CreateApiKeyUseCase
+
+    return CreateApiKeyUseCase(api_key_repository())
+
+
+def list_api_keys() -> ListApiKeysUseCase:
+    from integration.application.api_keys import ListApiKeysUseCase
+
+    return ListApiKeysUseCase(api_key_repository())
+
+
+def get_api_key() -> GetApiKeyUseCase:
+    from integration.application.api_keys import GetApiKeyUseCase
+
+    return GetApiKeyUseCase(api_key_repository())
+
+
+def revoke_api_key() -> RevokeApiKeyUseCase:
+    from integration.application.api_keys import RevokeApiKeyUseCase
+
+    return RevokeApiKeyUseCase(api_key_repository())
+
+
+def create_webhook() -> CreateWebhookUseCase:
+    from integration.application.webhooks import CreateWebhookUseCase
+
+    return CreateWebhookUseCase(webhook_repository(), webhook_rules())
+
+
+def list_webhooks() -> ListWebhooksUseCase:
+    from integration.application.webhooks import ListWebhooksUseCase
+
+    return ListWebhooksUseCase(webhook_repository())
+
+
+def get_webhook() -> GetWebhookUseCase:
+    from integration.application.webhooks import GetWebhookUseCase
+
+    return GetWebhookUseCase(webhook_repository())
+
+
+def update_webhook() -> UpdateWebhookUseCase:
+    from integration.application.webhooks import UpdateWebhookUseCase
+
+    return UpdateWebhookUseCase(webhook_repository(), webhook_rules())
+
+
+def delete_webhook() -> DeleteWebhookUseCase:
+    from integration.application.webhooks import DeleteWebhookUseCase
+
+    return DeleteWebhookUseCase(webhook_repository())
+
+
+def rotate_webhook_secret() -> RotateWebhookSecretUseCase:
+    from integration.application.webhooks import RotateWebhookSecretUseCase
+
+    return RotateWebhookSecretUseCase(webhook_repository(), settings().webhook_secret_grace_period)
 
 
 def list_deliveries() -> ListDeliveriesUseCase:
@@ -193,86 +277,58 @@ def retry_delivery() -> RetryDeliveryUseCase:
 def send_test_message() -> SendTestMessageUseCase:
     from integration.application.deliveries import SendTestMessageUseCase
 
-    return SendTestMessageUseCase(webhook_repository(), delivery_log(), delivery_queue(), delivery_log_retention())
+    return SendTestMessageUseCase(webhook_repository(), delivery_log(), delivery_queue(), settings().delivery_log_retention)
 
 
-def rotate_webhook_secret() -> RotateWebhookSecretUseCase:
-    from integration.application.webhooks import RotateWebhookSecretUseCase
+def fan_out_event() -> FanOutEventUseCase:
+    from integration.application.deliveries import FanOutEventUseCase
 
-    return RotateWebhookSecretUseCase(webhook_repository(), _seconds("WEBHOOK_SECRET_GRACE_PERIOD_SECONDS", 24 * 3600))
-
-
-def authenticate_api_key() -> AuthenticateApiKeyUseCase:
-    from integration.application.authentication import AuthenticateApiKeyUseCase
-
-    return AuthenticateApiKeyUseCase(api_key_repository())
+    return FanOutEventUseCase(webhook_repository(), delivery_queue(), settings().retry_schedule)
 
 
-def oidc_settings() -> OidcSettings | None:
-    """OIDC sign-in as the environment configures it (the authorizer's), None when it is off.
+def deliver_message() -> DeliverMessageUseCase:
+    from integration.application.deliveries import DeliverMessageUseCase, DeliverySettings
+    from integration.domain.signing import USER_AGENT
 
-    - ``OIDC_ISSUER``: the issuer (the tokens' ``iss``, exactly); empty or unset: JWTs are refused.
-    - ``OIDC_AUDIENCE``: when set, a token's ``aud`` (or, without ``aud``, its ``client_id``) must hold it.
-    - ``OIDC_TENANT_CLAIM`` (default ``custom:tenant_id``): the claim that names the tenant.
-    - ``OIDC_JWKS_URL``: the JWKS; default: ``jwks_uri`` from the issuer's openid-configuration.
-    - ``OIDC_SCOPE_PREFIX``: only scopes with this prefix count, without it (Cognito: ``<resource server>/``).
-    """
-    from integration.infrastructure.oidc import DEFAULT_TENANT_CLAIM, OidcSettings
-
-    issuer = os.environ.get("OIDC_ISSUER", "").strip()
-    if not issuer:
-        return None
-    return OidcSettings(
-        issuer=issuer,
-        audience=os.environ.get("OIDC_AUDIENCE", "").strip() or None,
-        tenant_claim=os.environ.get("OIDC_TENANT_CLAIM", "").strip() or DEFAULT_TENANT_CLAIM,
-        jwks_url=os.environ.get("OIDC_JWKS_URL", "").strip() or None,
-        scope_prefix=os.environ.get("OIDC_SCOPE_PREFIX", "").strip(),
+    configured = settings()
+    delivery = DeliverySettings(
+        schedule=configured.retry_schedule,
+        disable_after=configured.disable_failing_webhooks_after,
+        disable_after_attempts=configured.disable_failing_webhooks_after_attempts,
+        log_retention=configured.delivery_log_retention,
+        user_agent=USER_AGENT,
     )
+    return DeliverMessageUseCase(webhook_repository(), delivery_log(), webhook_sender(), delivery)
 
 
-@functools.cache
-def _jwt_verifier(settings: OidcSettings) -> JwtVerifier:
-    """One verifier, and so one JWKS cache, per process and configuration."""
-    from integration.infrastructure.oidc import JwtVerifier
+def relay_outbox_events() -> RelayOutboxEventsUseCase:
+    from integration.application.outbox_relay import RelayOutboxEventsUseCase
 
-    return JwtVerifier.for_settings(settings)
+    return RelayOutboxEventsUseCase(event_publisher(), outbox())
 
 
-def authenticate_jwt() -> AuthenticateJwtUseCase | None:
-    """The OIDC sign-in use case, None when ``OIDC_ISSUER`` is not set. Keyed on the settings,
-    so the JWKS cache lives as long as the process and follows a changed environment (tests)."""
-    settings = oidc_settings()
-    if settings is None:
-        return None
-    from integration.application.authentication import AuthenticateJwtUseCase
+def republish_unpublished_events() -> RepublishUnpublishedEventsUseCase:
+    from integration.application.outbox_relay import RepublishUnpublishedEventsUseCase
 
-    return AuthenticateJwtUseCase(_jwt_verifier(settings), tenant_claim=settings.tenant_claim, scope_prefix=settings.scope_prefix)
-
-
-def idempotency_store() -> TableIdempotencyStore:
-    """Not cached: Powertools configures a store for the function that uses it."""
-    from integration.infrastructure.idempotency_store import TableIdempotencyStore  # POST functions only
-
-    return TableIdempotencyStore(dynamodb_client(), table_name())
+    return RepublishUnpublishedEventsUseCase(outbox(), relay_outbox_events())
 
 
 def reset() -> None:
-    """Forget everything built (tests change the environment between cases)."""
+    """Forget the settings and everything built (tests change the environment between cases)."""
     for cached in (
+        settings,
+        event_type_catalogue,
+        webhook_rules,
         api_key_repository,
         webhook_repository,
-        event_publisher,
         outbox,
-        retry_schedule,
         delivery_log,
+        event_publisher,
         delivery_queue,
         webhook_sender,
-        dynamodb_client,
-        events_client,
-        sqs_client,
     ):
         cached.cache_clear()
-    from integration import configuration
+    from integration.infrastructure import aws
 
-    configuration.reset()
+    for client in (aws.dynamodb_client, aws.events_client, aws.sqs_client):
+        client.cache_clear()

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from integration.application.authentication import AuthenticateApiKeyUseCase
+from integration.application.lookups import tenant_api_key
 from integration.domain.api_keys import (
-    API_KEY_ID_PREFIX,
     ApiKey,
     IssuedApiKey,
     expiry_within_creator,
@@ -15,9 +15,7 @@ from integration.domain.api_keys import (
     normalise_scopes,
 )
 from integration.domain.clock import Clock, utc_now
-from integration.domain.errors import NotFoundError
 from integration.domain.events import api_key_created, api_key_revoked
-from integration.domain.ids import is_valid_id
 from integration.domain.pagination import Page
 from integration.domain.principal import Principal
 from integration.domain.repositories import ApiKeyRepository
@@ -29,14 +27,6 @@ __all__ = [
     "ListApiKeysUseCase",
     "RevokeApiKeyUseCase",
 ]
-
-
-def _get_or_404(repository: ApiKeyRepository, principal: Principal, api_key_id: str) -> ApiKey:
-    """The caller's tenant's key; a malformed id is not looked up, and answers like a missing one."""
-    key = repository.get(principal.tenant_id, api_key_id) if is_valid_id(api_key_id, API_KEY_ID_PREFIX) else None
-    if key is None:
-        raise NotFoundError("API key", api_key_id)
-    return key
 
 
 class CreateApiKeyUseCase:
@@ -77,7 +67,7 @@ class GetApiKeyUseCase:
         self._repository = repository
 
     def execute(self, principal: Principal, api_key_id: str) -> ApiKey:
-        return _get_or_404(self._repository, principal, api_key_id)
+        return tenant_api_key(self._repository, principal, api_key_id)
 
 
 class RevokeApiKeyUseCase:
@@ -88,7 +78,7 @@ class RevokeApiKeyUseCase:
         self._clock = clock
 
     def execute(self, principal: Principal, api_key_id: str) -> ApiKey:
-        key = _get_or_404(self._repository, principal, api_key_id)
+        key = tenant_api_key(self._repository, principal, api_key_id)
         if key.revoked_at is not None:
             return key
         now = self._clock()

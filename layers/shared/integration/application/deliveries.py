@@ -9,11 +9,11 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
+from integration.application.lookups import tenant_delivery, tenant_webhook
 from integration.domain.clock import Clock, utc_now
 from integration.domain.deliveries import (
     MAX_ATTEMPTS_PER_MESSAGE,
     MAX_STORED_RESPONSE_CHARS,
-    MESSAGE_ID_PREFIX,
     AttemptTrigger,
     Delivery,
     DeliveryAttempt,
@@ -23,9 +23,8 @@ from integration.domain.deliveries import (
     fanned_out_message_id,
     new_test_message,
 )
-from integration.domain.errors import ConflictError, NotFoundError
+from integration.domain.errors import ConflictError
 from integration.domain.events import webhook_disabled
-from integration.domain.ids import is_valid_id
 from integration.domain.pagination import Page
 from integration.domain.principal import Principal
 from integration.domain.repositories import DeliveryLog, DeliveryQueue, WebhookRepository
@@ -35,7 +34,6 @@ from integration.domain.webhooks import (
     DEFAULT_DISABLE_AFTER_ATTEMPTS,
     DISABLED_FAILING,
     DISABLED_GONE,
-    WEBHOOK_ID_PREFIX,
     Webhook,
     WebhookHealthChange,
     WebhookStatus,
@@ -86,7 +84,7 @@ class FanOutEventUseCase:
         return len(messages)
 
 
-class Outcome(StrEnum):
+class AttemptResult(StrEnum):
     SUCCEEDED = "succeeded"
     RETRY = "retry"  # failed; the next attempt is due in ``retry_in`` seconds
     FAILED = "failed"  # failed for good (schedule exhausted, or a manual attempt)
@@ -95,7 +93,7 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True)
 class DeliveryOutcome:
-    outcome: Outcome
+    result: AttemptResult
     retry_in: int | None = None
     status_code: int | None = None
     reason: str | None = None  # why dropped, or why this attempt disabled the webhook
@@ -139,11 +137,11 @@ class DeliverMessageUseCase:
         how far a Retry-After may push its next attempt; None when unknown."""
         webhook = self._webhooks.get(message.tenant_id, message.webhook_id)
         if webhook is None:
-            return DeliveryOutcome(Outcome.DROPPED, reason="webhook deleted")
+            return DeliveryOutcome(AttemptResult.DROPPED, reason="webhook deleted")
         if webhook.status is not WebhookStatus.ACTIVE:
             reason = f"not sent: the webhook is {webhook.status.value}"
             self._log.mark_dropped(message, reason, self._clock())  # else it would stay pending
-            return DeliveryOutcome(Outcome.DROPPED, reason=reason)
+            return DeliveryOutcome(AttemptResult.DROPPED, reason=reason)
 
         now = self._clock()
         body = message.body()
@@ -175,11 +173,11 @@ class DeliverMessageUseCase:
             age = None if queued_at is None else max(0, int((now - queued_at).total_seconds()))
             retry_in = delay_after_failure(self._settings.schedule, attempt_number, retry_after=retry_after, age=age)
         if attempt.succeeded:
-            status, outcome = DeliveryStatus.SUCCEEDED, Outcome.SUCCEEDED
+            status, result = DeliveryStatus.SUCCEEDED, AttemptResult.SUCCEEDED
         elif retry_in is not None:
-            status, outcome = DeliveryStatus.PENDING, Outcome.RETRY
+            status, result = DeliveryStatus.PENDING, AttemptResult.RETRY
         else:
-            status, outcome = DeliveryStatus.FAILED, Outcome.FAILED
+            status, result = DeliveryStatus.FAILED, AttemptResult.FAILED
         self._log.record_attempt(
             message,
             attempt,
@@ -189,7 +187,7 @@ class DeliverMessageUseCase:
         )
         disabled = self._update_health(webhook, change, now=now)
         return DeliveryOutcome(
-            outcome,
+            result,
             retry_in=retry_in,
             status_code=attempt.status_code,
             reason=_DISABLING[change] if disabled and change is not None else None,
@@ -218,27 +216,10 @@ class DeliverMessageUseCase:
 
 
 def _active_webhook_or_error(webhooks: WebhookRepository, principal: Principal, webhook_id: str, *, action: str) -> Webhook:
-    webhook = webhooks.get(principal.tenant_id, webhook_id) if is_valid_id(webhook_id, WEBHOOK_ID_PREFIX) else None
-    if webhook is None:
-        raise NotFoundError("webhook", webhook_id)
+    webhook = tenant_webhook(webhooks, principal, webhook_id)
     if webhook.status is not WebhookStatus.ACTIVE:
         raise ConflictError(f"webhook {webhook_id} is {webhook.status.value}; set its status to active before you {action}")
     return webhook
-
-
-def _existing_webhook(webhooks: WebhookRepository, principal: Principal, webhook_id: str) -> Webhook:
-    webhook = webhooks.get(principal.tenant_id, webhook_id) if is_valid_id(webhook_id, WEBHOOK_ID_PREFIX) else None
-    if webhook is None:
-        raise NotFoundError("webhook", webhook_id)
-    return webhook
-
-
-def _delivery_or_404(log: DeliveryLog, principal: Principal, webhook_id: str, delivery_id: str) -> Delivery:
-    valid = is_valid_id(webhook_id, WEBHOOK_ID_PREFIX) and is_valid_id(delivery_id, MESSAGE_ID_PREFIX)
-    delivery = log.get(principal.tenant_id, webhook_id, delivery_id) if valid else None
-    if delivery is None:
-        raise NotFoundError("delivery", delivery_id)
-    return delivery
 
 
 class ListDeliveriesUseCase:
@@ -247,7 +228,7 @@ class ListDeliveriesUseCase:
         self._log = log
 
     def execute(self, principal: Principal, webhook_id: str, *, status: DeliveryStatus | None, limit: int, cursor: str | None) -> Page[Delivery]:
-        _existing_webhook(self._webhooks, principal, webhook_id)  # an unknown webhook is a 404, not an empty list
+        tenant_webhook(self._webhooks, principal, webhook_id)  # an unknown webhook is a 404, not an empty list
         return self._log.list(principal.tenant_id, webhook_id, status=status, limit=limit, cursor=cursor)
 
 
@@ -256,7 +237,7 @@ class GetDeliveryUseCase:
         self._log = log
 
     def execute(self, principal: Principal, webhook_id: str, delivery_id: str) -> Delivery:
-        return _delivery_or_404(self._log, principal, webhook_id, delivery_id)
+        return tenant_delivery(self._log, principal, webhook_id, delivery_id)
 
 
 class RetryDeliveryUseCase:
@@ -270,7 +251,7 @@ class RetryDeliveryUseCase:
 
     def execute(self, principal: Principal, webhook_id: str, delivery_id: str) -> Delivery:
         _active_webhook_or_error(self._webhooks, principal, webhook_id, action="retry a delivery")
-        delivery = _delivery_or_404(self._log, principal, webhook_id, delivery_id)
+        delivery = tenant_delivery(self._log, principal, webhook_id, delivery_id)
         if delivery.status is DeliveryStatus.PENDING:
             # Its next attempt is already queued; a second one would race it for the status.
             raise ConflictError(f"delivery {delivery_id} is pending: an attempt is already scheduled; retry it once it has succeeded or failed")

@@ -73,6 +73,10 @@ class RepublishUnpublishedEventsUseCase:
         """The unpublished events that occurred at or after ``since`` and at least ``older_than`` ago."""
         return self._outbox.unpublished(since=since, until=self._clock() - older_than, limit=limit)
 
+    def recorded(self, tenant_id: str, *, since: datetime) -> list[RecordedEvent]:
+        """Every event of the tenant's the outbox still holds since ``since``, published or not."""
+        return self._outbox.recorded(tenant_id, since=since)
+
     def execute(self, *, older_than: timedelta, since: datetime | None = None, limit: int = 1000) -> RepublishResult:
         return self.publish(self.pending(older_than=older_than, since=since, limit=limit))
 

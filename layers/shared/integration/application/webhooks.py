@@ -1,4 +1,4 @@
-"""Webhook use cases: create, list, get, replace (PUT), soft delete, rotate the secret.
+"""Webhook use cases: create, list, get, update (PUT, PATCH), soft delete, rotate the secret.
 
 Writes are optimistic: each is computed from the webhook as read and stored only if it is still
 at that version. When another writer got there first, the write is computed again from the
@@ -15,18 +15,18 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TypeVar
 
+from integration.application.lookups import tenant_webhook
 from integration.domain.clock import Clock, utc_now
 from integration.domain.errors import ConflictError, NotFoundError
 from integration.domain.events import webhook_created, webhook_deleted, webhook_secret_rotated, webhook_updated
-from integration.domain.ids import is_valid_id
 from integration.domain.pagination import Page
 from integration.domain.principal import Principal
 from integration.domain.repositories import WebhookRepository
 from integration.domain.webhooks import (
-    WEBHOOK_ID_PREFIX,
     VersionPrecondition,
     Webhook,
     WebhookFields,
+    WebhookPatch,
     WebhookRules,
     WebhookStatus,
     WebhookVersionConflict,
@@ -42,13 +42,6 @@ BASE_PAUSE_SECONDS = 0.005
 MAX_PAUSE_SECONDS = 0.1
 
 Sleep = Callable[[float], None]
-
-
-def _get_or_404(repository: WebhookRepository, principal: Principal, webhook_id: str) -> Webhook:
-    webhook = repository.get(principal.tenant_id, webhook_id) if is_valid_id(webhook_id, WEBHOOK_ID_PREFIX) else None
-    if webhook is None:
-        raise NotFoundError("webhook", webhook_id)
-    return webhook
 
 
 def _write_with_retries(current: Webhook, write: Callable[[Webhook], T], *, sleep: Sleep) -> T:
@@ -97,16 +90,21 @@ class GetWebhookUseCase:
         self._repository = repository
 
     def execute(self, principal: Principal, webhook_id: str) -> Webhook:
-        return _get_or_404(self._repository, principal, webhook_id)
+        return tenant_webhook(self._repository, principal, webhook_id)
 
 
 class UpdateWebhookUseCase:
-    """PUT: replace name, url, events, description and status. No change, no write, no event.
+    """PUT and PATCH: set name, url, events, description and status, all of them (PUT:
+    :class:`WebhookFields`) or some (PATCH: a :class:`WebhookPatch`, merged into the webhook as
+    it is). Either way the result is checked by the webhook rules as a whole, as a PUT of it
+    would be. No change, no write, no event; a change writes the webhook with its
+    ``WebhookUpdated`` event, in one transaction.
 
-    Never loses a concurrent write: the PUT is applied to the version it read, or, when another
-    writer (a PUT, a rotation, the delivery function disabling it) got there first, applied again
-    on top of that one. With ``precondition`` (If-Match) it is applied only to a version the
-    caller named: else :class:`PreconditionFailedError`, nothing written."""
+    Never loses a concurrent write: the change is applied to the version it read, or, when
+    another writer (a PUT, a PATCH, a rotation, the delivery function disabling it) got there
+    first, applied again on top of that one (a PATCH merges into that one). With
+    ``precondition`` (If-Match) it is applied only to a version the caller named: else
+    :class:`PreconditionFailedError`, nothing written."""
 
     def __init__(
         self, repository: WebhookRepository, rules: WebhookRules, clock: Clock = utc_now, sleep: Sleep = time.sleep
@@ -117,21 +115,30 @@ class UpdateWebhookUseCase:
         self._sleep = sleep
 
     def execute(
-        self, principal: Principal, webhook_id: str, fields: WebhookFields, *, precondition: VersionPrecondition | None = None
+        self,
+        principal: Principal,
+        webhook_id: str,
+        fields: WebhookFields | WebhookPatch,
+        *,
+        precondition: VersionPrecondition | None = None,
     ) -> Webhook:
-        checked = self._rules.check(fields)
+        patch = fields if isinstance(fields, WebhookPatch) else WebhookPatch.replacing(fields)
+        # Fields that need nothing from the webhook (every one is set) are checked before it is read.
+        complete = patch.complete()
+        checked = None if complete is None else self._rules.check(complete)
 
         def write(current: Webhook) -> Webhook:
             if precondition is not None:
                 precondition.check(current)
+            merged = checked if checked is not None else self._rules.check(patch.applied_to(current.fields()))
             now = self._clock()
-            updated, changes = current.replaced(checked, now)
+            updated, changes = current.replaced(merged, now)
             if changes:
                 event = webhook_updated(webhook_id=current.id, tenant_id=current.tenant_id, changes=changes, at=now)
                 self._repository.replace(updated, event, expected=current)
             return updated
 
-        return _write_with_retries(_get_or_404(self._repository, principal, webhook_id), write, sleep=self._sleep)
+        return _write_with_retries(tenant_webhook(self._repository, principal, webhook_id), write, sleep=self._sleep)
 
 
 class DeleteWebhookUseCase:
@@ -150,7 +157,7 @@ class DeleteWebhookUseCase:
             now = self._clock()
             self._repository.delete(current, webhook_deleted(webhook_id=current.id, tenant_id=current.tenant_id, at=now))
 
-        _write_with_retries(_get_or_404(self._repository, principal, webhook_id), write, sleep=self._sleep)
+        _write_with_retries(tenant_webhook(self._repository, principal, webhook_id), write, sleep=self._sleep)
 
 
 class RotateWebhookSecretUseCase:
@@ -182,4 +189,4 @@ class RotateWebhookSecretUseCase:
             self._repository.replace(rotated, event, expected=current)
             return rotated
 
-        return _write_with_retries(_get_or_404(self._repository, principal, webhook_id), write, sleep=self._sleep)
+        return _write_with_retries(tenant_webhook(self._repository, principal, webhook_id), write, sleep=self._sleep)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from integration.domain import key_format
+from integration.domain.clock import format_timestamp
 from integration.domain.errors import InvalidFieldError, PermissionDeniedError
 from integration.domain.ids import new_id
 from integration.domain.scopes import ALL_SCOPES
@@ -90,8 +91,9 @@ def expiry_within_creator(requested: datetime | None, creator_expires_at: dateti
     if requested is None:
         return creator_expires_at
     if requested > creator_expires_at:
-        limit = creator_expires_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
-        raise InvalidFieldError("expires_at", f"must be no later than {limit}, when the key creating it expires")
+        raise InvalidFieldError(
+            "expires_at", f"must be no later than {format_timestamp(creator_expires_at)}, when the key creating it expires"
+        )
     return requested
 
 

@@ -2,7 +2,7 @@
 
 The recorded event is the outbox entry that the relay (see the events issue) publishes to
 EventBridge with ``detail-type`` = :attr:`DomainEvent.event_type`. ``detail`` never holds a
-secret, a hash or a key prefix.
+secret, a hash or a key prefix; its times are :func:`~integration.domain.clock.format_timestamp`'s.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from integration.domain.clock import format_timestamp
 from integration.domain.ids import new_id
 
 SCHEMA_VERSION = 1
@@ -32,7 +33,7 @@ class DomainEvent:
         return {
             **self.data,
             "eventId": self.event_id,
-            "occurredAt": self.occurred_at.isoformat().replace("+00:00", "Z"),
+            "occurredAt": format_timestamp(self.occurred_at),
             "version": self.version,
         }
 
@@ -103,7 +104,7 @@ def webhook_deleted(*, webhook_id: str, tenant_id: str, at: datetime) -> DomainE
 
 def webhook_secret_rotated(*, webhook_id: str, tenant_id: str, previous_secret_expires_at: datetime | None, at: datetime) -> DomainEvent:
     """Never the secrets themselves: only when the old one stops signing."""
-    expires = None if previous_secret_expires_at is None else previous_secret_expires_at.isoformat().replace("+00:00", "Z")
+    expires = None if previous_secret_expires_at is None else format_timestamp(previous_secret_expires_at)
     return DomainEvent(
         event_type="WebhookSecretRotated",
         tenant_id=tenant_id,
@@ -128,6 +129,6 @@ def webhook_disabled(
             "webhookId": webhook_id,
             "tenantId": tenant_id,
             "reason": reason,
-            "failingSince": failing_since.isoformat().replace("+00:00", "Z"),
+            "failingSince": format_timestamp(failing_since),
         },
     )

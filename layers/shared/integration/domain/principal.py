@@ -15,7 +15,6 @@ from typing import Any
 from integration.domain.errors import AuthenticationError, InvalidFieldError, PermissionDeniedError
 from integration.domain.scopes import ALL_SCOPES
 
-
 OPERATOR_CREDENTIAL_ID = "operator"
 OIDC_CREDENTIAL_PREFIX = "oidc:"
 # A tenant id becomes part of DynamoDB keys (``TENANT#<tenant>``): no ``#``, no spaces or

@@ -30,8 +30,10 @@ import hashlib
 import hmac
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+
+from integration.domain.clock import format_timestamp
 
 SECRET_PREFIX = "whsec_"
 SIGNATURE_VERSION = "v1"
@@ -77,17 +79,16 @@ def webhook_headers(*, message_id: str, timestamp: int, body: bytes, secrets: Se
 def message_body(event_type: str, timestamp: datetime, data: dict[str, Any]) -> bytes:
     """The Standard Webhooks payload ``{"type", "timestamp", "data"}`` as compact UTF-8 JSON.
 
-    ``timestamp`` must be timezone-aware; it is written in UTC with ``Z``. Keys keep the order
+    ``timestamp`` must be timezone-aware; it is written as every time the service writes
+    (:func:`~integration.domain.clock.format_timestamp`: UTC, milliseconds, ``Z``). Keys keep the order
     given, so the same arguments always give the same bytes.
 
     :raises ValueError: a naive timestamp, or data JSON cannot represent exactly (NaN, infinity).
     :raises TypeError: data that is not JSON-serialisable.
     """
-    if timestamp.tzinfo is None or timestamp.utcoffset() is None:
-        raise ValueError("timestamp must be timezone-aware")
     payload = {
         "type": event_type,
-        "timestamp": timestamp.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "timestamp": format_timestamp(timestamp),
         "data": data,
     }
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")

@@ -6,8 +6,8 @@ import base64
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from enum import StrEnum
-from typing import Any
+from enum import Enum, StrEnum
+from typing import Any, Final
 
 from integration.domain.errors import InvalidFieldError, PreconditionFailedError
 from integration.domain.event_types import EventTypeCatalogue
@@ -50,6 +50,58 @@ class WebhookFields:
     status: WebhookStatus
 
 
+FIELD_NAMES = ("name", "url", "events", "description", "status")
+"""The fields of :class:`WebhookFields`; every one but ``description`` is required."""
+
+
+class _Keep(Enum):
+    KEEP = "keep"
+
+
+KEEP: Final = _Keep.KEEP
+"""In a :class:`WebhookPatch`: the field keeps the value it has."""
+
+
+@dataclass(frozen=True)
+class WebhookPatch:
+    """New values for some of a webhook's fields; the others (:data:`KEEP`) keep theirs.
+
+    What a JSON Merge Patch (RFC 7396, PATCH) says, and a PUT too: a PUT is the patch that sets
+    every field (:meth:`replacing`), so both are one change, checked by the same rules.
+    ``description=None`` clears the description; any other field set to None is refused
+    (:class:`InvalidFieldError` naming it): a webhook always has it.
+    """
+
+    name: str | _Keep = KEEP
+    url: str | _Keep = KEEP
+    events: tuple[str, ...] | _Keep = KEEP
+    description: str | None | _Keep = KEEP
+    status: WebhookStatus | _Keep = KEEP
+
+    def __post_init__(self) -> None:
+        InvalidFieldError.raise_if_any(
+            [
+                (name, f"must not be null: {name} is required (only description can be removed); leave {name} out to keep its value")
+                for name in FIELD_NAMES
+                if name != "description" and getattr(self, name) is None
+            ]
+        )
+
+    @classmethod
+    def replacing(cls, fields: WebhookFields) -> WebhookPatch:
+        """The patch that replaces every field with ``fields`` (a PUT)."""
+        return cls(name=fields.name, url=fields.url, events=fields.events, description=fields.description, status=fields.status)
+
+    def complete(self) -> WebhookFields | None:
+        """The fields, when it sets every one (a PUT's): they need nothing from the webhook."""
+        values = {name: getattr(self, name) for name in FIELD_NAMES}
+        return None if any(value is KEEP for value in values.values()) else WebhookFields(**values)
+
+    def applied_to(self, fields: WebhookFields) -> WebhookFields:
+        """``fields`` with this patch's values where it sets one."""
+        return replace(fields, **{name: value for name in FIELD_NAMES if (value := getattr(self, name)) is not KEEP})
+
+
 @dataclass(frozen=True)
 class Webhook:
     id: str
@@ -72,9 +124,11 @@ class Webhook:
     failing_attempts: int = 0
     # Why the delivery function disabled it (None: active, or disabled by a PUT).
     disabled_reason: str | None = None
-    # Optimistic concurrency: 1 at create, one more on every write of what a GET shows (PUT,
-    # rotation, disabling). Health marks (``failing_since``, ``failing_attempts``) are not
-    # shown and do not count. 0: an item stored before versions existed.
+    # Optimistic concurrency: 1 at create, one more on every write of the webhook's settings
+    # (PUT, PATCH, rotation, disabling). The delivery function's health marks do not count:
+    # ``failing_since`` is shown (a GET's health) but is delivery state, not a setting, so an
+    # If-Match taken before a run of failures began or ended still holds; ``failing_attempts``
+    # is not shown.
     version: int = 1
 
     def fields(self) -> WebhookFields:
@@ -84,7 +138,7 @@ class Webhook:
         """This webhook with ``fields``, and the changed fields' new values (empty: no change)."""
         old, new = self.fields(), fields
         changes: dict[str, Any] = {}
-        for name in ("name", "url", "events", "description", "status"):
+        for name in FIELD_NAMES:
             before, after = getattr(old, name), getattr(new, name)
             if before != after:
                 changes[name] = list(after) if isinstance(after, tuple) else (after.value if isinstance(after, StrEnum) else after)

@@ -104,8 +104,15 @@ class SqsDeliveryQueue:
             QueueUrl=self._queue_url, MessageBody=encode(message, manual=True), MessageGroupId=message.tenant_id
         )
 
-    def retry_later(self, receipt_handle: str, seconds: int) -> None:
-        """Hide a received message for ``seconds`` (capped at SQS's 12 h): then it comes back."""
+    @staticmethod
+    def read(body: str) -> tuple[WebhookMessage, bool]:
+        """A received message's body: see :func:`decode`."""
+        return decode(body)
+
+    def retry_later(self, receipt_handle: str, seconds: int, *, received_seconds_ago: int = 0) -> None:
+        """Hide a received message for ``seconds``: then it comes back. SQS caps a message's
+        visibility at 12 h from its receive, ``received_seconds_ago``."""
+        limit = MAX_VISIBILITY_SECONDS - max(0, received_seconds_ago)
         self._client.change_message_visibility(
-            QueueUrl=self._queue_url, ReceiptHandle=receipt_handle, VisibilityTimeout=max(0, min(seconds, MAX_VISIBILITY_SECONDS))
+            QueueUrl=self._queue_url, ReceiptHandle=receipt_handle, VisibilityTimeout=max(0, min(seconds, limit))
         )

@@ -1,17 +1,15 @@
-"""EventBridge in and out: publishing recorded domain events to the bus within PutEvents'
-limits, and reading a bus event (as a rule target receives it) as a tenant event."""
+"""EventBridge out: publishing recorded domain events to the bus within PutEvents' limits.
+(Reading a bus event is :mod:`integration.entrypoints.bus_events`.)"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from botocore.exceptions import BotoCoreError, ClientError
 
-from integration.domain.deliveries import TenantEvent
 from integration.domain.events import RecordedEvent
 
 logger = Logger(child=True)
@@ -110,30 +108,3 @@ class EventBridgePublisher:
         codes = sorted({result.get("ErrorCode", "") for result in results if "ErrorCode" in result})
         logger.warning("EventBridge rejected entries", rejected=len(rejected), error_codes=codes)
         return rejected
-
-
-def tenant_event(envelope: dict[str, Any]) -> TenantEvent | None:
-    """An event as EventBridge hands it to a target (``detail-type``, ``detail``, ``time``, ...)
-    as the tenant event the fan-out delivers; None when its detail carries no tenant.
-
-    The payload's ``data`` is the whole ``detail``; its type the ``detail-type``; its time the
-    event's ``time``. The message id derives from ``detail.eventId`` (this service's events: the
-    same on every re-publish) or, for platform events without one, from the bus event ``id``.
-    """
-    detail = envelope.get("detail")
-    if not isinstance(detail, dict):
-        return None
-    tenant_id = detail.get("tenantId")
-    if not isinstance(tenant_id, str) or not tenant_id:
-        return None
-    occurred_at = datetime.fromisoformat(str(envelope["time"]).replace("Z", "+00:00"))
-    if occurred_at.tzinfo is None:
-        occurred_at = occurred_at.replace(tzinfo=UTC)
-    event_key = detail.get("eventId") if isinstance(detail.get("eventId"), str) else None
-    return TenantEvent(
-        tenant_id=tenant_id,
-        event_type=str(envelope["detail-type"]),
-        event_key=event_key or str(envelope["id"]),
-        occurred_at=occurred_at,
-        data=detail,
-    )

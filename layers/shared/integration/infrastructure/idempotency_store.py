@@ -1,4 +1,4 @@
-"""Powertools' idempotency records on the single table (see :mod:`integration.api.idempotency`).
+"""Powertools' idempotency records on the single table (see :mod:`integration.entrypoints.http.idempotency`).
 
 ``PK`` = ``IDEMPOTENCY#<sha256 of tenant and Idempotency-Key>``, ``SK`` = ``IDEMPOTENCY``: one
 partition per key (no hot partition), expiring by the table's ``ttl``. Powertools prefixes its

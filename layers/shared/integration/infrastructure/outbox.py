@@ -103,6 +103,11 @@ class DynamoDBOutbox:
         self._client = client
         self._table = table_name
 
+    @staticmethod
+    def read(image: dict[str, Any]) -> RecordedEvent:
+        """An outbox item as a stream record's NewImage holds it: see :func:`recorded_event`."""
+        return recorded_event(image)
+
     def mark_published(self, events: Sequence[RecordedEvent], at: datetime) -> None:
         """Take the events out of the unpublished index, one ``UpdateItem`` each, in parallel.
 

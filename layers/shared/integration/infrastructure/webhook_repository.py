@@ -1,10 +1,10 @@
 """Webhooks on the single table; see :mod:`integration.infrastructure.table` for the layout.
 
-Optimistic concurrency: a webhook item carries ``version`` (1 at create). Every write of what
-a GET shows (PUT and rotation: :meth:`DynamoDBWebhookRepository.replace`; soft delete;
+Optimistic concurrency: a webhook item carries ``version`` (1 at create). Every write of a
+setting (PUT, PATCH and rotation: :meth:`DynamoDBWebhookRepository.replace`; soft delete;
 disabling) is conditional on the state it was computed from and sets the next version. The
-delivery function's health marks (``failing_since``, ``failing_attempts``) are not shown and do
-not change the version; ``replace`` puts the whole item, so it is conditional on the health
+delivery function's health marks (``failing_since``, shown as health, and ``failing_attempts``)
+do not change the version; ``replace`` puts the whole item, so it is conditional on the health
 marks it read as well as on the version: it never writes back a mark that changed meanwhile.
 """
 
@@ -94,14 +94,12 @@ def _to_webhook(item: dict[str, Any]) -> Webhook:
         failing_since=parse_iso(values.get("failing_since")),
         failing_attempts=int(values.get("failing_attempts", 0)),
         disabled_reason=values.get("disabled_reason"),
-        version=int(values.get("version", 0)),
+        version=int(values["version"]),
     )
 
 
 def _version_condition(expected_version: int) -> tuple[str, dict[str, Any]]:
-    """A condition that the item exists at ``expected_version`` (0: stored before versions)."""
-    if expected_version == 0:
-        return "attribute_exists(PK) AND attribute_not_exists(#version)", {}
+    """A condition that the item exists at ``expected_version``."""
     return "#version = :expected_version", {":expected_version": expected_version}
 
 
@@ -311,13 +309,12 @@ class DynamoDBWebhookRepository:
                             # racing it retries).
                             "UpdateExpression": (
                                 "SET #status = :disabled, GSI1PK = :gsi1pk, updated_at = :now, disabled_reason = :reason,"
-                                " #version = if_not_exists(#version, :zero) + :one REMOVE failing_since, failing_attempts"
+                                " #version = #version + :one REMOVE failing_since, failing_attempts"
                             ),
                             "ConditionExpression": condition,
                             "ExpressionAttributeNames": {"#status": "status", "#version": "version"},
                             "ExpressionAttributeValues": to_item(
                                 {
-                                    ":zero": 0,
                                     ":one": 1,
                                     ":disabled": WebhookStatus.DISABLED.value,
                                     ":active": WebhookStatus.ACTIVE.value,

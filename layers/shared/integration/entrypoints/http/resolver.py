@@ -1,7 +1,8 @@
 """The resolver every HTTP function uses: the order a request goes through, and the error mapping.
 
-Each function makes its app with :func:`create_app`, naming the scope its one route needs and
-whether it honours ``Idempotency-Key``, then registers the route. Every request then goes:
+Each function makes its app with :func:`create_app`, naming the scope its one route needs and,
+when it honours ``Idempotency-Key``, where the records are kept; it registers the route and
+exports ``lambda_handler = http_entry_point(app.resolve)``. Every request then goes:
 
 1. **precheck**: what no route should parse is refused, with nothing written: an oversized
    body (413), one that is not JSON (415), not UTF-8 (400), nested deeper than
@@ -10,7 +11,7 @@ whether it honours ``Idempotency-Key``, then registers the route. Every request 
 2. **authorize**: the caller the authorizer established, checked for the route's scope
    (401, 403);
 3. **idempotency** (POSTs that create or act): a stored response is answered again only now,
-   to the credential that made it (see :mod:`integration.api.idempotency`);
+   to the credential that made it (see :mod:`integration.entrypoints.http.idempotency`);
 4. **route**: validation of the parameters and body (422), then the handler.
 
 Errors become ``application/problem+json`` here, in one table (:data:`PROBLEMS`), so handlers
@@ -21,14 +22,13 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupportedContentType, RequestValidationError
+from aws_lambda_powertools.logging import correlation_paths
 
-from integration.api.credentials import principal_from_authorizer_context
-from integration.api.headers import header
-from integration.api.problems import PROBLEM_CONTENT_TYPE, field_errors, problem_json, problem_response
 from integration.domain.errors import (
     AuthenticationError,
     ConflictError,
@@ -40,7 +40,10 @@ from integration.domain.errors import (
     PreconditionFailedError,
 )
 from integration.domain.principal import Principal
-from integration.observability import logger
+from integration.entrypoints.http.credentials import principal_from_authorizer_context
+from integration.entrypoints.http.headers import header
+from integration.entrypoints.http.problems import PROBLEM_CONTENT_TYPE, field_errors, problem_json, problem_response
+from integration.observability import logger, metrics
 
 BASE_PATH = "/api/v1/integration"
 MAX_BODY_BYTES = 16 * 1024
@@ -110,17 +113,20 @@ def _shape_refusal(body: bytes) -> tuple[str, str] | None:
 def _precheck(event: dict[str, Any]) -> dict[str, Any] | None:
     """Refuse what no route should parse (see the module doc); None when the body may go on."""
     body = _body_bytes(event)
+    headers = event.get("headers") or {}
+    content_type = header(headers, "content-type") or "application/json"
+    media_type = content_type.split(";")[0].strip().lower()
+    is_json = media_type == "application/json" or media_type.endswith("+json")
+    if is_json:
+        # Media types are case-insensitive, and application/merge-patch+json is JSON too;
+        # Powertools' body parser compares the header with application/json as written.
+        headers["content-type"] = "application/json"
     if not body:
         return None
     if len(body) > MAX_BODY_BYTES:
         return problem_response(413, "payload-too-large", f"the request body must be at most {MAX_BODY_BYTES} bytes")
-    headers = event.get("headers") or {}
-    content_type = header(headers, "content-type") or "application/json"
-    media_type = content_type.split(";")[0].strip().lower()
-    if media_type != "application/json" and not media_type.endswith("+json"):
+    if not is_json:
         return problem_response(415, "unsupported-media-type", "send the request body as application/json")
-    # Media types are case-insensitive; Powertools' body parser compares them as written.
-    headers["content-type"] = "application/json"
     try:
         body.decode("utf-8")
     except UnicodeDecodeError:  # JSON is UTF-8 (RFC 8259); Powertools would fail with a 500
@@ -146,19 +152,24 @@ class IntegrationResolver(APIGatewayHttpResolver):
     """APIGatewayHttpResolver with validation on, and the order of the module doc around the route.
 
     ``scope``: what the route needs (None: any authenticated caller, for public reads).
-    ``idempotent``: honour ``Idempotency-Key``.
+    ``idempotency``: where ``Idempotency-Key`` records are kept (None: the header is ignored).
     """
 
-    def __init__(self, scope: str | None, *, idempotent: bool) -> None:
+    def __init__(self, scope: str | None, *, idempotency: Callable[[], Any] | None) -> None:
         super().__init__(enable_validation=True, strip_prefixes=[BASE_PATH])
         self.scope = scope
-        self.idempotent = idempotent
+        self._idempotency = idempotency
         self._principal: Principal | None = None
         self._respond_once = None
-        if idempotent:  # at the function's import, during INIT
-            from integration.api.idempotency import respond_once
+        if idempotency is not None:  # at the function's import, during INIT
+            from integration.entrypoints.http.idempotency import respond_once
 
             self._respond_once = respond_once
+
+    @property
+    def idempotent(self) -> bool:
+        """Whether the route honours ``Idempotency-Key``."""
+        return self._idempotency is not None
 
     def resolve(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         refused = _precheck(event)
@@ -174,8 +185,9 @@ class IntegrationResolver(APIGatewayHttpResolver):
             return problem_response(*_problem_of(error))
         self._principal = principal
         try:
-            if self._respond_once is not None:
-                return self._respond_once(event, context, principal, lambda: APIGatewayHttpResolver.resolve(self, event, context))
+            if self._respond_once is not None and self._idempotency is not None:
+                route = lambda: APIGatewayHttpResolver.resolve(self, event, context)  # noqa: E731
+                return self._respond_once(event, context, principal, route, self._idempotency())
             return super().resolve(event, context)
         finally:
             self._principal = None
@@ -187,10 +199,11 @@ class IntegrationResolver(APIGatewayHttpResolver):
         return self._principal
 
 
-def create_app(scope: str | None, *, idempotent: bool = False) -> IntegrationResolver:
+def create_app(scope: str | None, *, idempotency: Callable[[], Any] | None = None) -> IntegrationResolver:
     """The resolver for one function's route: ``scope`` is what the route needs (None: any
-    authenticated caller); ``idempotent``: it honours ``Idempotency-Key``."""
-    app = IntegrationResolver(scope, idempotent=idempotent)
+    authenticated caller); ``idempotency`` makes the store ``Idempotency-Key`` records are kept
+    in (:func:`integration.wiring.idempotency_store`), for routes that create or act."""
+    app = IntegrationResolver(scope, idempotency=idempotency)
 
     @app.exception_handler(RequestValidationError)
     def _invalid_request(error: RequestValidationError) -> Response:
@@ -217,3 +230,22 @@ def create_app(scope: str | None, *, idempotent: bool = False) -> IntegrationRes
         return problem(404, "not-found", "no such route")
 
     return app
+
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+def http_entry_point(resolve: Handler) -> Handler:
+    """Wrap an API function: correlation id = the API Gateway request id, traced, metrics flushed.
+
+    The event itself is never logged: it carries the caller's Authorization header.
+    """
+    from integration.tracing import tracer  # at the function's import, during INIT
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
+    @tracer.capture_lambda_handler(capture_response=False)
+    @metrics.log_metrics(capture_cold_start_metric=True)
+    def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return resolve(event, context)
+
+    return lambda_handler

@@ -1,7 +1,10 @@
-"""Entity tags for webhooks (RFC 9110): the ``ETag`` a GET or PUT answers, and ``If-Match``.
+"""Entity tags for webhooks (RFC 9110): the ``ETag`` a GET, PUT or PATCH answers, and ``If-Match``.
 
-A webhook's ETag is its version as a strong entity tag, ``"3"``: it changes whenever anything a
-GET shows changes. Clients treat it as opaque. ``If-Match`` is compared the strong way (RFC 9110
+A webhook's ETag is its version as a strong entity tag, ``"3"``: it changes whenever one of its
+settings changes (a PUT, a PATCH, a rotation, the delivery function disabling it), so an
+``If-Match`` guards against lost updates. Its health (``failing_since``) is delivery state, not a
+setting: a run of failures beginning or ending does not change the ETag, so it does not turn a
+tenant's next change into a 412. Clients treat it as opaque. ``If-Match`` is compared the strong way (RFC 9110
 section 13.1.1): a weak tag (``W/"3"``) never matches; ``*`` matches any existing webhook.
 """
 
@@ -12,7 +15,7 @@ import re
 from integration.domain.webhooks import VersionPrecondition
 
 # etagc: %x21 / %x23-7E / obs-text, here any non-ASCII character. Written as the complement
-# (not controls, space, DQUOTE or DEL): a class spanning to U+10FFFF costs ~8 ms to compile.
+# (not controls, space, DQUOTE or DEL): a class spanning to U+10FFFF is slow to compile.
 _ETAGC = r"[^\x00-\x20\x22\x7f]"
 _ENTITY_TAG = rf'(?:W/)?"{_ETAGC}*"'
 _OWS = r"[ \t]*"

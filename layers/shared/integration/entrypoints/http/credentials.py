@@ -10,10 +10,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from integration.api.headers import header
 from integration.domain.errors import AuthenticationError
 from integration.domain.key_format import KEY_PREFIX
 from integration.domain.principal import Principal
+from integration.entrypoints.http.headers import header
 
 # A compact JWS: three base64url segments (header.payload.signature).
 _JWT_SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")

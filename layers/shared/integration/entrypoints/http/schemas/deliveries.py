@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from integration.domain.deliveries import AttemptTrigger, Delivery, DeliveryAttempt, DeliveryStatus
 from integration.domain.pagination import Page
+from integration.entrypoints.http.schemas.constraints import EVENT_ID_EXAMPLE, WEBHOOK_ID_EXAMPLE, MessageId, WebhookId
+from integration.entrypoints.http.schemas.timestamps import Timestamp
+
+PAYLOAD_EXAMPLE = {
+    "type": "WebhookDeleted",
+    "timestamp": "2026-12-01T23:35:12.000Z",
+    "data": {
+        "webhookId": WEBHOOK_ID_EXAMPLE,
+        "tenantId": "tenant-a",
+        "eventId": EVENT_ID_EXAMPLE,
+        "occurredAt": "2026-12-01T23:35:12.123Z",
+        "version": 1,
+    },
+}
 
 
 class DeliveryAttemptView(BaseModel):
-    at: datetime
+    at: Timestamp
     trigger: AttemptTrigger = Field(description="`scheduled` (the retry schedule) or `manual` (POST .../retry).")
-    status_code: int | None = Field(description="The receiver's HTTP status; null when no answer arrived.")
-    duration_ms: int
+    status_code: int | None = Field(description="The receiver's HTTP status; null when no answer arrived.", examples=[200])
+    duration_ms: int = Field(examples=[143])
     error: str | None = Field(description="Why no usable answer arrived (timeout, refused address, ...).")
     response_body: str = Field(description="The start of the receiver's answer (at most 1000 characters).")
 
@@ -32,16 +46,20 @@ class DeliveryAttemptView(BaseModel):
 
 
 class DeliverySummaryView(BaseModel):
-    id: str = Field(description="The message id: the `webhook-id` header of every attempt.")
-    webhook_id: str
-    event_type: str
-    event_id: str | None = Field(description="The event the message carries (null for a test message).")
+    id: MessageId = Field(description="The message id: the `webhook-id` header of every attempt.")
+    webhook_id: WebhookId
+    event_type: str = Field(
+        description="The payload's `type`: an event type, or `webhook.test`.", examples=["WebhookDeleted", "webhook.test"]
+    )
+    event_id: str | None = Field(
+        description="The event the message carries (null for a test message).", examples=[EVENT_ID_EXAMPLE]
+    )
     status: DeliveryStatus
     attempt_count: int
     last_status_code: int | None
-    created_at: datetime
-    updated_at: datetime
-    next_attempt_at: datetime | None = Field(description="When the next attempt is due, while pending.")
+    created_at: Timestamp
+    updated_at: Timestamp
+    next_attempt_at: Timestamp | None = Field(description="When the next attempt is due, while pending.")
     dropped_reason: str | None = Field(description="Why it failed without another attempt (its webhook was disabled).")
 
     @classmethod
@@ -68,15 +86,18 @@ class DeliverySummaryView(BaseModel):
 
 
 class DeliveryView(DeliverySummaryView):
-    payload: dict[str, Any] = Field(description="The body every attempt sends: type, timestamp, data.")
+    payload: dict[str, Any] = Field(
+        description="The body every attempt sends, exactly: type, timestamp, data (see the document's `webhooks` for each type's).",
+        examples=[PAYLOAD_EXAMPLE],
+    )
     attempts: list[DeliveryAttemptView] = Field(description="Oldest first.")
 
     @classmethod
     def of(cls, delivery: Delivery) -> DeliveryView:
-        message = delivery.message
-        payload = {"type": message.event_type, "timestamp": message.timestamp, "data": message.data}
         return cls(
-            **cls.summary_of(delivery), payload=payload, attempts=[DeliveryAttemptView.of(attempt) for attempt in delivery.attempts]
+            **cls.summary_of(delivery),
+            payload=json.loads(delivery.message.body()),
+            attempts=[DeliveryAttemptView.of(attempt) for attempt in delivery.attempts],
         )
 
 

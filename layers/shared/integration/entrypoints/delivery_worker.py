@@ -16,13 +16,12 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from aws_lambda_powertools import Logger
 
-from integration.application.deliveries import DeliveryOutcome, Outcome
+from integration.application.deliveries import AttemptResult, DeliveryOutcome
 from integration.domain.deliveries import WebhookMessage
-from integration.infrastructure.delivery_queue import MAX_VISIBILITY_SECONDS, SqsDeliveryQueue, decode
 
 logger = Logger(child=True)
 
@@ -32,6 +31,18 @@ MAX_WORKERS = 10
 Deliver = Callable[[WebhookMessage, int, bool, datetime | None], DeliveryOutcome]
 
 
+class ReceivedMessages(Protocol):
+    """The delivery queue, as its consumer sees it (:class:`~integration.infrastructure.delivery_queue.SqsDeliveryQueue`)."""
+
+    def read(self, body: str) -> tuple[WebhookMessage, bool]:
+        """The message and whether it is a manual (one-shot) attempt; ValueError if malformed."""
+        ...
+
+    def retry_later(self, receipt_handle: str, seconds: int, *, received_seconds_ago: int = 0) -> None:
+        """Hide a received message for ``seconds`` (within SQS's limit, counted from its receive)."""
+        ...
+
+
 def _queued_at(record: dict[str, Any]) -> datetime | None:
     try:
         return datetime.fromtimestamp(int(record["attributes"]["SentTimestamp"]) / 1000, tz=UTC)
@@ -39,7 +50,7 @@ def _queued_at(record: dict[str, Any]) -> datetime | None:
         return None
 
 
-def process_delivery_batch(event: dict[str, Any], deliver: Deliver, queue: SqsDeliveryQueue) -> tuple[dict[str, Any], list[DeliveryOutcome | None]]:
+def process_delivery_batch(event: dict[str, Any], deliver: Deliver, queue: ReceivedMessages) -> tuple[dict[str, Any], list[DeliveryOutcome | None]]:
     """The partial batch response, and each record's outcome (None: it raised)."""
     started = time.monotonic()
     records = event.get("Records", [])
@@ -47,7 +58,7 @@ def process_delivery_batch(event: dict[str, Any], deliver: Deliver, queue: SqsDe
     def handle(record: dict[str, Any]) -> tuple[bool, DeliveryOutcome | None]:
         """(keep the SQS message, outcome)."""
         try:
-            message, manual = decode(record["body"])
+            message, manual = queue.read(record["body"])
         except ValueError as error:
             logger.error("malformed delivery message dropped", sqs_message_id=record.get("messageId"), error=str(error))
             return False, None
@@ -58,18 +69,18 @@ def process_delivery_batch(event: dict[str, Any], deliver: Deliver, queue: SqsDe
         except Exception:
             logger.exception("delivery attempt could not be handled; SQS will hand it back", **log)
             return True, None
-        if outcome.outcome is Outcome.DROPPED:
+        if outcome.result is AttemptResult.DROPPED:
             logger.info("message dropped", reason=outcome.reason, **log)
             return False, outcome
-        logger.info("delivery attempt", outcome=outcome.outcome.value, status_code=outcome.status_code, retry_in=outcome.retry_in, **log)
+        logger.info("delivery attempt", outcome=outcome.result.value, status_code=outcome.status_code, retry_in=outcome.retry_in, **log)
         if outcome.disabled_webhook:
             logger.warning("webhook disabled", reason=outcome.reason, **log)
-        if outcome.outcome is not Outcome.RETRY or outcome.retry_in is None:
+        if outcome.result is not AttemptResult.RETRY or outcome.retry_in is None:
             return False, outcome
         # SQS counts the 12 h visibility limit from this receive.
         elapsed = math.ceil(time.monotonic() - started) + 1
         try:
-            queue.retry_later(record["receiptHandle"], min(outcome.retry_in, MAX_VISIBILITY_SECONDS - elapsed))
+            queue.retry_later(record["receiptHandle"], outcome.retry_in, received_seconds_ago=elapsed)
         except Exception:  # the message still comes back, after the queue's visibility timeout
             logger.exception("could not schedule the next attempt", **log)
         return True, outcome

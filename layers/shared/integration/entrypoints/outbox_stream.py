@@ -1,5 +1,6 @@
-"""The outbox relay's batch processing: Powertools' DynamoDB Streams processor, with records
-published together (PutEvents takes ten at a time) rather than one call per record."""
+"""DynamoDB stream records in: the outbox relay's batch processing, Powertools' DynamoDB Streams
+processor with records published together (PutEvents takes ten at a time) rather than one call
+per record."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from integration.domain.events import RecordedEvent
 
@@ -15,17 +17,25 @@ class EventNotPublishedError(Exception):
     """The event (or one before it in the batch) was not accepted by EventBridge."""
 
 
-class OutboxRelayProcessor(BatchProcessor):
-    """Parses every record with the record handler, then relays the parsed events in order.
+class OutboxStreamProcessor(BatchProcessor):
+    """Reads every record (:meth:`record_handler`, with ``read``: an item's image as its event),
+    then relays the events read, in order, with ``relay`` (the position of the first event not
+    published, or None).
 
     A record is reported as a batch item failure when it could not be parsed or published, and
     so is every record after it: Lambda then retries the stream from the first of them, and no
     event is published ahead of an earlier one that failed.
     """
 
-    def __init__(self, relay: Callable[[Sequence[RecordedEvent]], int | None]) -> None:
+    def __init__(
+        self, *, relay: Callable[[Sequence[RecordedEvent]], int | None], read: Callable[[dict[str, Any]], RecordedEvent]
+    ) -> None:
         super().__init__(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=True)
         self._relay = relay
+        self._read = read
+
+    def record_handler(self, record: DynamoDBRecord) -> RecordedEvent:
+        return self._read(record.dynamodb.new_image)
 
     def process(self) -> list[tuple]:
         results = super().process()

@@ -9,7 +9,7 @@ a 409. Errors are not remembered: a request that failed can be retried with the 
 Without the header nothing changes.
 
 Who gets a replay: the resolver calls :func:`respond_once` only after the precheck and after
-the caller passed the route's scope check (see :mod:`integration.api.http`), so a replay is only
+the caller passed the route's scope check (see :mod:`integration.entrypoints.http.resolver`), so a replay is only
 answered to a caller who may make the request now. And a record is bound to the credential that
 made it (Stripe scopes its keys to the account; we scope them to the credential within the
 tenant): the same ``Idempotency-Key`` from another credential, even of the same tenant, is
@@ -41,10 +41,11 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError, IdempotencyValidationError
+from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
 
-from integration.api.headers import header
-from integration.api.problems import problem_response
 from integration.domain.principal import Principal
+from integration.entrypoints.http.headers import header
+from integration.entrypoints.http.problems import problem_response
 from integration.observability import logger
 
 HEADER = "idempotency-key"
@@ -105,12 +106,15 @@ _CONFIG = IdempotencyConfig(
 
 
 def respond_once(
-    event: dict[str, Any], context: Any, principal: Principal, route: Callable[[], dict[str, Any]]
+    event: dict[str, Any],
+    context: Any,
+    principal: Principal,
+    route: Callable[[], dict[str, Any]],
+    store: BasePersistenceLayer,
 ) -> dict[str, Any]:
     """``route()``'s answer, made idempotent under the ``Idempotency-Key`` header for
-    ``principal``, who has already passed the route's scope check (see the module doc)."""
-    from integration.wiring import idempotency_store
-
+    ``principal``, who has already passed the route's scope check (see the module doc), with
+    the records in ``store``."""
     key = header(event.get("headers"), HEADER)
     if key is None:
         return route()
@@ -135,7 +139,7 @@ def respond_once(
     }
     ran = False
 
-    @idempotent_function(data_keyword_argument="request", config=_CONFIG, persistence_store=idempotency_store())
+    @idempotent_function(data_keyword_argument="request", config=_CONFIG, persistence_store=store)
     def run(request: dict[str, Any]) -> dict[str, str]:
         nonlocal ran
         ran = True

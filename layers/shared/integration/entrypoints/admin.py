@@ -24,7 +24,7 @@ import argparse
 import sys
 from datetime import datetime, timedelta
 
-from integration.application.api_keys import CreateApiKeyUseCase
+from integration.domain.clock import format_timestamp
 from integration.domain.errors import DomainError
 from integration.domain.events import RecordedEvent
 from integration.domain.principal import TENANT_ID_RULE, check_tenant_id, operator
@@ -64,9 +64,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _create_key(args: argparse.Namespace) -> int:
-    from integration.wiring import api_key_repository
+    from integration import wiring
 
-    issued = CreateApiKeyUseCase(api_key_repository()).execute(
+    issued = wiring.create_api_key().execute(
         operator(args.tenant), name=args.name, scopes=args.scopes, expires_at=args.expires_at
     )
     print(
@@ -78,21 +78,21 @@ def _create_key(args: argparse.Namespace) -> int:
 
 
 def _republish(args: argparse.Namespace) -> int:
-    from integration.wiring import outbox, republish_unpublished_events
+    from integration import wiring
 
     if args.all and args.tenant is None:
         raise DomainError("--all needs --tenant: it reads one tenant's outbox")
     if args.tenant is not None:
         check_tenant_id(args.tenant)
-    use_case = republish_unpublished_events()
+    use_case = wiring.republish_unpublished_events()
     events: list[RecordedEvent]
     if args.all:
-        events = outbox().recorded(args.tenant, since=args.since)
+        events = use_case.recorded(args.tenant, since=args.since)
     else:
         events = use_case.pending(older_than=timedelta(0), since=args.since, limit=MAX_REPUBLISHED)
         events = [event for event in events if args.tenant in (None, event.tenant_id)]
     for event in events:
-        print(f"{event.event_id} {event.occurred_at.isoformat()} {event.tenant_id} {event.event_type}")
+        print(f"{event.event_id} {format_timestamp(event.occurred_at)} {event.tenant_id} {event.event_type}")
     if not args.yes:
         print(f"dry run: {len(events)} event(s) would be published again; add --yes to publish them", file=sys.stderr)
         return 0
