@@ -1,7 +1,7 @@
 """``make bench``: performance and cost figures for the service, measured side by side.
 
 Every figure is measured beside its floor in the same run (these machines are noisy), printed
-as it is measured with its target, and written to ``BENCHMARKS.md`` with a chart of the main
+as it is measured with its target, and written to ``docs/benchmarks.md`` with a chart of the main
 ratios (``bench/benchmarks.svg``). Nothing here touches real AWS: the functions run against moto
 (in process, or moto server for the cold-start subprocesses). Benchmarks never fail the test
 suite: they are not under ``tests/`` and a missed target is reported, not raised.

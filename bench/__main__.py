@@ -1,4 +1,4 @@
-"""``python -m bench`` (``make bench``): every section, printed as it runs, then BENCHMARKS.md.
+"""``python -m bench`` (``make bench``): every section, printed as it runs, then docs/benchmarks.md.
 
     python -m bench                  all sections (about 6 minutes on 2 cores)
     python -m bench --quick          fewer repetitions (a rough pass)
@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 SECTIONS = ("cold", "calls", "warm", "delivery", "scaling", "cost", "layer", "local")
-DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
+DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -30,7 +30,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--quick", action="store_true", help="fewer repetitions: a rough pass")
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections ({', '.join(SECTIONS)})")
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="where to write the report (default BENCHMARKS.md)")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="where to write the report (default docs/benchmarks.md)")
     arguments = parser.parse_args(argv)
     arguments.only = [name.strip() for name in arguments.only.split(",") if name.strip()]
     unknown = set(arguments.only) - set(SECTIONS)
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
 
     elapsed = time.monotonic() - started
     summarise(report)
-    # Beside the report: a run with --output leaves the committed BENCHMARKS.md and its chart alone.
+    # Beside the report: a run with --output leaves the committed docs/benchmarks.md and its chart alone.
     chart = write_chart(report, CHART_PATH if arguments.output.resolve() == DEFAULT_OUTPUT else arguments.output.with_suffix(".svg"))
     write_markdown(report, arguments.output, elapsed, chart)
     say()

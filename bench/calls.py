@@ -72,7 +72,7 @@ def run(report: Report, scenario: Scenario) -> None:
     table.add("authorizer: a cache hit", "`authorizer`", "n/a", "none on a cache hit", "", "n/a", "")
     section.note(
         "The authorizer has no cache hit to measure: its result cache is off by design (no identity source, "
-        "TTL 0; see README, *The authorizer and its cache TTL: 0*): a revoked key must fail at once, and a "
+        "TTL 0; see docs/authentication.md, *Result cache TTL: 0*): a revoked key must fail at once, and a "
         "key may come in either of two headers. Every request therefore costs one authorizer invocation "
         "and one GetItem; the `last_used_at` writes happen at most once a minute per key."
     )

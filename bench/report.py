@@ -1,4 +1,4 @@
-"""BENCHMARKS.md and its chart (a hand-written SVG: no plotting library)."""
+"""docs/benchmarks.md and its chart (a hand-written SVG: no plotting library)."""
 
 from __future__ import annotations
 
