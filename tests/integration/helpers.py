@@ -13,6 +13,19 @@ from tests.conftest import ALL, Api, scan_all
 PROBLEM = "application/problem+json"
 VIEW_FIELDS = {"id", "name", "scopes", "prefix", "status", "created_at", "created_by", "expires_at", "revoked_at", "last_used_at"}
 FUTURE = "2100-01-01T00:00:00Z"
+WEBHOOK_VIEW_FIELDS = {
+    "id",
+    "name",
+    "url",
+    "events",
+    "description",
+    "status",
+    "disabled_reason",
+    "failing_since",
+    "previous_secret_expires_at",
+    "created_at",
+    "updated_at",
+}
 
 _deserializer = TypeDeserializer()
 

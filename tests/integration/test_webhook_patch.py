@@ -13,24 +13,12 @@ import pytest
 from local_runtime.gateway import Gateway
 from local_runtime.template import Template
 from tests.conftest import BASE, Api
+from tests.integration.helpers import WEBHOOK_VIEW_FIELDS as VIEW_FIELDS
 from tests.integration.helpers import assert_problem, create_key, create_webhook, items, outbox
 from tests.integration.test_webhook_concurrency import before_write
 
 MERGE_PATCH = {"content-type": "application/merge-patch+json"}
 FIELDS = ("name", "url", "events", "description", "status")
-VIEW_FIELDS = {
-    "id",
-    "name",
-    "url",
-    "events",
-    "description",
-    "status",
-    "disabled_reason",
-    "failing_since",
-    "previous_secret_expires_at",
-    "created_at",
-    "updated_at",
-}
 
 Response = tuple[int, dict[str, str], Any]
 

@@ -13,21 +13,9 @@ from boto3.dynamodb.types import TypeDeserializer
 from integration import wiring
 from integration.domain.ids import is_valid_id, new_id
 from tests.conftest import BASE, Api, scan_all
+from tests.integration.helpers import WEBHOOK_VIEW_FIELDS as VIEW_FIELDS
 from tests.integration.helpers import assert_problem, create_webhook, items, outbox
 
-VIEW_FIELDS = {
-    "id",
-    "name",
-    "url",
-    "events",
-    "description",
-    "status",
-    "disabled_reason",
-    "failing_since",
-    "previous_secret_expires_at",
-    "created_at",
-    "updated_at",
-}
 BODY: dict[str, Any] = {"name": "orders", "url": "https://example.com/hooks/orders", "events": ["WebhookCreated"]}
 
 _deserializer = TypeDeserializer()
