@@ -28,6 +28,9 @@ LISTED = 30  # keys and webhooks of the listing tenant: two pages of 20
 DELIVERY_BATCH = 10  # records per delivery invocation (the template's BatchSize)
 
 
+BENCH_IAM_CALLER = {"accessKey": "AKIABENCH", "accountId": "123456789012", "userArn": "arn:aws:iam::123456789012:user/bench"}
+
+
 @dataclass
 class Operation:
     name: str  # as the README names it: "GET /api-keys/{id}", "authorizer (key's first use)", ...
@@ -243,6 +246,14 @@ class Scenario:
                 kind="authorizer",
             ),
             Operation(
+                "POST /api-keys/verify (a platform service; the key used this minute)",
+                "VerifyApiKeyFunction",
+                self._verify_reuse,
+                one_read,
+                "one read, as the authorizer",
+                lambda r: r.get("statusCode") == 200 and json.loads(r["body"])["code"] == "VALID",
+            ),
+            Operation(
                 "GET /api-keys/{id}",
                 "GetApiKeyFunction",
                 lambda: self.event("GET", f"/api-keys/{self.key_id}"),
@@ -426,6 +437,14 @@ class Scenario:
         """The key used just before (its ``last_used_at`` is recorded), then its next request."""
         self.world.authorize(self.key)
         return self.world.authorizer_event(self.key)
+
+    def _verify_reuse(self) -> dict[str, Any]:
+        """The key used just before, then a platform service verifies it (an IAM caller, as API
+        Gateway passes one after checking the SigV4 signature)."""
+        self.world.authorize(self.key)
+        event = self.event("POST", "/api-keys/verify", body={"key": self.key, "required_scopes": ["webhooks:read"]})
+        event["requestContext"]["authorizer"] = {"iam": BENCH_IAM_CALLER}
+        return event
 
     def idempotent_operations(self) -> list[tuple[str, Callable[[], dict[str, Any]]]]:
         """POST /api-keys with an ``Idempotency-Key``: the first request, then its replay (informative)."""

@@ -146,11 +146,11 @@ def main() -> int:
 
         from integration.application.api_keys import CreateApiKeyUseCase
         from integration.domain.principal import operator
-        from integration.domain.scopes import ALL_SCOPES
-        from integration.wiring import api_key_repository
+        from integration.wiring import api_key_repository, scope_catalogue
 
-        bootstrap = CreateApiKeyUseCase(api_key_repository()).execute(
-            operator(DEMO_TENANT), name="bootstrap (make run)", scopes=list(ALL_SCOPES), expires_at=None
+        catalogue = scope_catalogue()  # the service's scopes and PlatformScopes: the bootstrap key holds them all
+        bootstrap = CreateApiKeyUseCase(api_key_repository(), catalogue=catalogue).execute(
+            operator(DEMO_TENANT, catalogue), name="bootstrap (make run)", scopes=list(catalogue.names), expires_at=None
         )
         functions = {pool.spec.logical_id: pool for pool in instances.pools()}
         gateway = Gateway(template, functions)
@@ -211,7 +211,11 @@ def main() -> int:
         f"integration local runtime: API on {api_url} (AWS emulator: moto server on {endpoint}, process {emulator.pid})",
         f"API description (no credential needed): {api_url}/openapi.json, Swagger UI: {api_url}/swagger",
         "Routes (from template.yaml):",
-        *(f"  {route.method:6} {route.path}  ->  {route.function}" for route in gateway.routes),
+        *(
+            f"  {route.method:6} {route.path}  ->  {route.function}"
+            + ("  (AWS SigV4, not API keys)" if route.iam_authorized else "")
+            for route in gateway.routes
+        ),
         *(f"  stream  table {stack.physical[sub.table]}  ->  {sub.function}" for sub in template.stream_subscriptions()),
         *(
             f"  queue   {stack.physical[sub.queue]}  ->  {sub.function} ({queue_pollers[f'queue-{sub.function}']} pollers)"

@@ -71,13 +71,16 @@ def http_api_event(
     query: str = "",
     body: bytes | str | None = None,
     authorizer_context: dict[str, Any] | None = None,
+    iam_caller: dict[str, Any] | None = None,
     source_ip: str = "127.0.0.1",
 ) -> dict[str, Any]:
     """The event a function behind an HTTP API route receives.
 
     Headers are lower-cased, repeated headers and query parameters comma-joined and cookies
     moved to ``cookies`` (see :func:`combine_headers`), as API Gateway does. A body that is not
-    UTF-8 text is base64-encoded.
+    UTF-8 text is base64-encoded. ``authorizer_context``: what a Lambda authorizer answered
+    (``requestContext.authorizer.lambda``); ``iam_caller``: the SigV4 signer of a route with IAM
+    authorization (``requestContext.authorizer.iam``).
     """
     lowered, cookies = combine_headers(headers)
     event: dict[str, Any] = {
@@ -109,6 +112,8 @@ def http_api_event(
             event["isBase64Encoded"] = True
     if authorizer_context is not None:
         event["requestContext"]["authorizer"] = {"lambda": authorizer_context}
+    if iam_caller is not None:
+        event["requestContext"]["authorizer"] = {"iam": iam_caller}
     return event
 
 

@@ -5,6 +5,11 @@ an unknown route, 401 ``{"message":"Unauthorized"}`` when the authorizer raises
 ``Unauthorized``, 403 ``{"message":"Forbidden"}`` when it returns ``isAuthorized: false``, and
 500 ``{"message":"Internal Server Error"}`` when a function fails.
 
+A route with IAM authorization (``Auth: Authorizer: AWS_IAM``) skips the Lambda authorizer: the
+request must be signed with SigV4 by the runtime's credentials (:mod:`local_runtime.sigv4`), or
+it is answered 403 ``{"message":"Forbidden"}``; the function gets the signer in
+``requestContext.authorizer.iam``.
+
 Request headers reach the authorizer and the function as an HTTP API passes them (payload 2.0):
 names lower-cased, a repeated header as one comma-joined value (two ``X-Api-Key`` headers are
 ``"k1,k2"``, which no key matches), cookies in ``cookies`` rather than a ``cookie`` header.
@@ -15,6 +20,7 @@ from __future__ import annotations
 import base64
 import importlib.util
 import json
+import os
 import threading
 import time
 from collections.abc import Mapping
@@ -23,9 +29,10 @@ from types import ModuleType
 from typing import Any, Protocol
 
 from local_runtime import output
-from local_runtime.events import Headers, authorizer_event, http_api_event
+from local_runtime.events import Headers, authorizer_event, combine_headers, http_api_event
 from local_runtime.lambda_context import LocalLambdaContext
 from local_runtime.openapi import documentation
+from local_runtime.sigv4 import SigV4Checker
 from local_runtime.template import Function, Route, Template
 
 
@@ -81,9 +88,13 @@ class LoadedFunction:
 
 class Gateway:
     """``functions``: how to invoke each function of the template, by logical id (``make run``:
-    its instances, in processes of their own); by default each is imported into this process."""
+    its instances, in processes of their own); by default each is imported into this process.
+    ``sigv4``: who may call the IAM-authorized routes; by default this process's
+    ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY`` in ``AWS_REGION`` (what the runtime prints)."""
 
-    def __init__(self, template: Template, functions: Mapping[str, Invocable] | None = None) -> None:
+    def __init__(
+        self, template: Template, functions: Mapping[str, Invocable] | None = None, sigv4: SigV4Checker | None = None
+    ) -> None:
         self.routes: list[Route] = template.routes()
         self.functions: Mapping[str, Invocable] = (
             functions
@@ -91,6 +102,11 @@ class Gateway:
             else {name: LoadedFunction(function) for name, function in template.functions().items()}
         )
         self.authorizer = template.authorizer_function()
+        self.sigv4 = sigv4 or SigV4Checker(
+            access_key=os.environ.get("AWS_ACCESS_KEY_ID", "testing"),
+            secret_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "testing"),
+            region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+        )
 
     def handle(self, method: str, path: str, query: str, headers: Headers, body: bytes) -> GatewayResponse:
         """``headers``: as received, (name, value) pairs where a name may repeat; the authorizer
@@ -109,7 +125,13 @@ class Gateway:
             return _gateway_error(404, "Not Found")
 
         authorizer_context = None
-        if self.authorizer is not None:
+        iam_caller = None
+        if route.iam_authorized:
+            combined, _ = combine_headers(headers)
+            iam_caller = self.sigv4.caller(method, path, query, combined, body)
+            if iam_caller is None:
+                return _gateway_error(403, "Forbidden")
+        elif self.authorizer is not None:
             event = authorizer_event(method, path, route_key=route.route_key, headers=headers, query=query)
             try:
                 decision = self.functions[self.authorizer].invoke(event)
@@ -131,6 +153,7 @@ class Gateway:
             query=query,
             body=body or None,
             authorizer_context=authorizer_context,
+            iam_caller=iam_caller,
         )
         try:
             result = self.functions[route.function].invoke(event)

@@ -59,6 +59,25 @@ SECURITY_SCHEMES = {
         "description": "An API key (`intk_...`), or a JWT from the deployment's OIDC issuer.",
     },
     "apiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key", "description": "An API key (`intk_...`)."},
+    "awsSigV4": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "x-amazon-apigateway-authtype": "awsSigv4",
+        "description": (
+            "AWS Signature Version 4 (service `execute-api`), for the platform's own services: an IAM principal "
+            "allowed `execute-api:Invoke` on the route. API keys and JWTs are not accepted here."
+        ),
+    },
+}
+# Routes with IAM authorization: API Gateway answers 403 {"message": "Forbidden"} to a request
+# that is not signed (or signed wrongly), and never 401.
+IAM_FORBIDDEN_RESPONSE = {
+    "description": "Not signed with AWS SigV4 by an allowed IAM principal (answered by API Gateway), or no IAM caller reached the function.",
+    "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/GatewayMessage"}},
+        "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}},
+    },
 }
 
 PROBLEM_SCHEMA = {
@@ -111,6 +130,8 @@ EXTRA_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
     ("delete", "/webhooks/{webhook_id}"): ("412",),
     ("post", "/webhooks/{webhook_id}/test"): ("409",),
     ("post", "/webhooks/{webhook_id}/deliveries/{delivery_id}/retry"): ("409",),
+    ("patch", "/api-keys/{api_key_id}"): ("409",),
+    ("post", "/api-keys/{api_key_id}/roll"): ("409",),
 }
 
 
@@ -129,7 +150,7 @@ TAGS = [
     },
     {
         "name": "API keys",
-        "description": "The tenant's API keys: create one (the plaintext key is shown once), list, get, revoke.",
+        "description": "The tenant's API keys: create one (the plaintext key is shown once), list, get, update (PATCH: name, description, metadata, narrower scopes), roll (a new key; the old one works a while longer), revoke; and verify a key for the platform's services (AWS SigV4).",
     },
     {
         "name": "Event types",
@@ -138,6 +159,10 @@ TAGS = [
             "sends to a webhook: a signed Standard Webhooks message `{type, timestamp, data}`, and what the "
             "receiver's answer does."
         ),
+    },
+    {
+        "name": "Scopes",
+        "description": "What an API key can carry: this service's own scopes and the platform scopes the deployment adds (PlatformScopes).",
     },
 ]
 
@@ -188,8 +213,8 @@ def _load(path: Path, name: str) -> ModuleType:
     return module
 
 
-def _error_codes(method: str, path: str, operation: dict[str, Any]) -> list[str]:
-    codes = ["401", "403", "422", "429", "500"]
+def _error_codes(method: str, path: str, operation: dict[str, Any], *, iam: bool = False) -> list[str]:
+    codes = ["403", "422", "429", "500"] if iam else ["401", "403", "422", "429", "500"]
     if "{" in path:
         codes.append("404")
     if method in ("post", "put", "patch"):
@@ -211,6 +236,7 @@ def build_document(template: Template | None = None) -> dict[str, Any]:
         on_conflict="error",
     )
     idempotent: set[tuple[str, str]] = set()
+    iam: set[tuple[str, str]] = set()
     functions = template.functions()
     with _function_environment():
         for route in template.routes():
@@ -222,8 +248,10 @@ def build_document(template: Template | None = None) -> dict[str, Any]:
                 for method in operations:
                     if module.app.idempotent:
                         idempotent.add((method, path))
+                    if route.iam_authorized:
+                        iam.add((method, path))
         document = json.loads(merge.get_openapi_json_schema())
-    document = _finish(document, idempotent)
+    document = _finish(document, idempotent, iam)
     _add_webhook_messages(document, template)
     return document
 
@@ -261,7 +289,7 @@ IDEMPOTENCY_KEY_PARAMETER = {
 }
 
 
-def _finish(document: dict[str, Any], idempotent: set[tuple[str, str]]) -> dict[str, Any]:
+def _finish(document: dict[str, Any], idempotent: set[tuple[str, str]], iam: set[tuple[str, str]]) -> dict[str, Any]:
     from integration.entrypoints.http.schemas import constraints
 
     id_rules = {
@@ -316,8 +344,12 @@ def _finish(document: dict[str, Any], idempotent: set[tuple[str, str]]) -> dict[
             responses = {code: body for code, body in operation.get("responses", {}).items() if not code.startswith(("4", "5"))}
             if "204" in responses:  # no content: Powertools describes a JSON null body for Response[None]
                 responses["204"] = {"description": "No content."}
-            for code in _error_codes(method, path, operation) + (["409"] if (method, path) in idempotent else []):
+            is_iam = (method, path) in iam
+            for code in _error_codes(method, path, operation, iam=is_iam) + (["409"] if (method, path) in idempotent else []):
                 responses[code] = {"$ref": f"#/components/responses/{code}"}
+            if is_iam:
+                operation["security"] = [{"awsSigV4": []}]
+                responses["403"] = IAM_FORBIDDEN_RESPONSE
             operation["responses"] = dict(sorted(responses.items()))
     return document
 
@@ -345,6 +377,17 @@ def _example_events() -> dict[str, Any]:
             api_key_id=c.API_KEY_ID_EXAMPLE, tenant_id=EXAMPLE_TENANT, name="CI deploys", created_by="operator", at=at
         ),
         events.api_key_revoked(api_key_id=c.API_KEY_ID_EXAMPLE, tenant_id=EXAMPLE_TENANT, at=at),
+        events.api_key_rolled(
+            api_key_id="key_01M8SZCP4W7QJ2XKD0B9R3NF5T",
+            tenant_id=EXAMPLE_TENANT,
+            previous_api_key_id=c.API_KEY_ID_EXAMPLE,
+            previous_key_expires_at=at + timedelta(days=1),
+            created_by=c.API_KEY_ID_EXAMPLE,
+            at=at,
+        ),
+        events.api_key_updated(
+            api_key_id=c.API_KEY_ID_EXAMPLE, tenant_id=EXAMPLE_TENANT, changes=["description", "scopes"], at=at
+        ),
         events.webhook_created(**webhook, name="Order events", url=c.WEBHOOK_URL_EXAMPLE),
         events.webhook_updated(**webhook, changes={"events": ["WebhookCreated", "WebhookDisabled"], "status": "active"}),
         events.webhook_deleted(**webhook),

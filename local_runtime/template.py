@@ -17,6 +17,9 @@ import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_PATH = PROJECT_ROOT / "template.yaml"
+IMPORTED_AUTHORIZER = "ImportedAuthorizer"
+"""The name :meth:`Template.authorizer_function` gives an authorizer another stack exports: who
+serves such a template maps it to that function (tests/integration/test_reusable_authorizer.py)."""
 
 
 class _CloudFormationLoader(yaml.SafeLoader):
@@ -45,6 +48,12 @@ class Route:
     path: str  # as in the template: /api/v1/integration/api-keys/{id}
     function: str  # logical id
     _pattern: re.Pattern[str] = field(compare=False, repr=False)
+    authorizer: str | None = None  # the event's Auth.Authorizer (AWS_IAM); None: the API's default
+
+    @property
+    def iam_authorized(self) -> bool:
+        """Whether the route takes AWS SigV4 (``Auth: Authorizer: AWS_IAM``) instead of the default authorizer."""
+        return self.authorizer == "AWS_IAM"
 
     @property
     def route_key(self) -> str:
@@ -148,7 +157,8 @@ class Template:
                     continue
                 method, path = event["Properties"]["Method"].upper(), event["Properties"]["Path"]
                 regex = "^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(path)) + "$"
-                routes.append(Route(method=method, path=path, function=name, _pattern=re.compile(regex)))
+                authorizer = event["Properties"].get("Auth", {}).get("Authorizer")
+                routes.append(Route(method=method, path=path, function=name, _pattern=re.compile(regex), authorizer=authorizer))
         # Literal segments beat parameters, as in API Gateway: longer literal prefixes first.
         return sorted(routes, key=lambda route: (route.path.count("{"), -len(route.path)))
 
@@ -226,11 +236,15 @@ class Template:
         }
 
     def authorizer_function(self) -> str | None:
+        """The logical id of the HTTP API's default Lambda authorizer; :data:`IMPORTED_AUTHORIZER`
+        when the template imports it from another stack (``FunctionArn: !ImportValue ...``)."""
         for resource in self.resources_of_type("AWS::Serverless::HttpApi").values():
             auth = resource["Properties"].get("Auth", {})
             default = auth.get("DefaultAuthorizer")
             if default:
                 arn = auth["Authorizers"][default]["FunctionArn"]
+                if "Fn::ImportValue" in arn:
+                    return IMPORTED_AUTHORIZER
                 return arn["Fn::GetAtt"][0]
         return None
 

@@ -25,7 +25,12 @@ use_case = wiring.create_api_key()
 def create_api_key(body: CreateApiKeyRequest) -> Response[CreatedApiKeyView]:
     principal = app.principal()
     issued = use_case.execute(
-        principal, name=body.name, scopes=[scope.value for scope in body.scopes], expires_at=body.expires_at
+        principal,
+        name=body.name,
+        scopes=body.scopes,
+        expires_at=body.expires_at,
+        description=body.description,
+        metadata=body.metadata,
     )
     metrics.add_metric(name="ApiKeysCreated", unit=MetricUnit.Count, value=1)
     view = CreatedApiKeyView.of_issued(issued, utc_now())

@@ -53,6 +53,9 @@ def test_the_document_names_its_security_schemes_and_requires_one(document: dict
     assert schemes["bearer"] == {**schemes["bearer"], "type": "http", "scheme": "bearer"}
     assert schemes["apiKey"] == {**schemes["apiKey"], "type": "apiKey", "in": "header", "name": "X-Api-Key"}
     assert document["security"] == [{"bearer": []}, {"apiKey": []}]
+    assert schemes["awsSigV4"]["x-amazon-apigateway-authtype"] == "awsSigv4"
+    sigv4_only = sorted((method, path) for method, path, operation in operations(document) if operation.get("security") == [{"awsSigV4": []}])
+    assert sigv4_only == [("post", "/api-keys/verify")]  # the platform's services' route, and no other
 
 
 def test_every_error_is_a_documented_problem(document: dict[str, Any]) -> None:
@@ -60,11 +63,15 @@ def test_every_error_is_a_documented_problem(document: dict[str, Any]) -> None:
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             codes = set(operation["responses"])
-            assert {"401", "403", "422", "429", "500"} <= codes, (method, path)
+            iam = operation.get("security") == [{"awsSigV4": []}]  # the platform's services: SigV4, never a 401
+            assert {"403", "422", "429", "500"} | (set() if iam else {"401"}) <= codes, (method, path)
+            assert ("401" in codes) != iam, (method, path)
             assert ("404" in codes) == ("{" in path), (method, path)
             assert operation["summary"], (method, path)
             for code, response in operation["responses"].items():
-                if code.startswith(("4", "5")):
+                if iam and code == "403":  # API Gateway's {"message": "Forbidden"}, or the function's problem
+                    assert set(response["content"]) == {"application/json", "application/problem+json"}
+                elif code.startswith(("4", "5")):
                     assert response == {"$ref": f"#/components/responses/{code}"}
     for code in ("400", "403", "404", "409", "412", "413", "415", "422", "500"):
         assert "application/problem+json" in responses[code]["content"], code
@@ -88,7 +95,7 @@ def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]
 
 def test_every_operation_has_a_readable_unique_operation_id_a_declared_tag_and_a_summary(document: dict[str, Any]) -> None:
     declared = [tag["name"] for tag in document["tags"]]
-    assert declared == ["Webhooks", "Deliveries", "API keys", "Event types"]
+    assert declared == ["Webhooks", "Deliveries", "API keys", "Event types", "Scopes"]
     assert all(tag["description"] for tag in document["tags"])
     ids = []
     for method, where, operation in operations(document):
@@ -120,7 +127,11 @@ def test_the_operation_ids_follow_the_naming_rule(document: dict[str, Any]) -> N
         ("get", "/api-keys"): "listApiKeys",
         ("get", "/api-keys/{api_key_id}"): "getApiKey",
         ("post", "/api-keys/{api_key_id}/revoke"): "revokeApiKey",
+        ("post", "/api-keys/verify"): "verifyApiKey",
+        ("patch", "/api-keys/{api_key_id}"): "updateApiKey",
+        ("post", "/api-keys/{api_key_id}/roll"): "rollApiKey",
         ("get", "/event-types"): "listEventTypes",
+        ("get", "/scopes"): "listScopes",
     }
 
 

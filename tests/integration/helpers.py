@@ -11,7 +11,22 @@ from boto3.dynamodb.types import TypeDeserializer
 from tests.conftest import ALL, Api, scan_all
 
 PROBLEM = "application/problem+json"
-VIEW_FIELDS = {"id", "name", "scopes", "prefix", "status", "created_at", "created_by", "expires_at", "revoked_at", "last_used_at"}
+VIEW_FIELDS = {
+    "id",
+    "name",
+    "scopes",
+    "description",
+    "metadata",
+    "prefix",
+    "status",
+    "created_at",
+    "created_by",
+    "expires_at",
+    "revoked_at",
+    "revoked_reason",
+    "rolled_from",
+    "last_used_at",
+}
 FUTURE = "2100-01-01T00:00:00Z"
 WEBHOOK_VIEW_FIELDS = {
     "id",

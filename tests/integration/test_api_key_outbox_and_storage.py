@@ -65,7 +65,8 @@ def test_revoking_a_key_records_one_api_key_revoked_event_with_nothing_secret(
     assert event["tenant_id"] == "tenant-a"
     assert event["aggregate_id"] == created["id"]
     detail = event["detail"]
-    assert set(detail) == {"apiKeyId", "tenantId", "eventId", "occurredAt", "version"}
+    assert set(detail) == {"apiKeyId", "tenantId", "reason", "eventId", "occurredAt", "version"}
+    assert detail["reason"] == "requested"
     assert detail["apiKeyId"] == created["id"] and detail["tenantId"] == "tenant-a"
     assert datetime.fromisoformat(detail["occurredAt"]) == datetime.fromisoformat(revoked["revoked_at"])
     text = all_text(event)

@@ -43,6 +43,7 @@ def test_a_valid_key_is_authorized_with_its_tenant_id_and_scopes(
         "isAuthorized": True,
         "context": {
             "tenantId": "tenant-b",
+            "keyId": created["id"],
             "credentialId": created["id"],
             "scopes": "api-keys:read api-keys:write webhooks:read",
             "expiresAt": "",

@@ -197,7 +197,7 @@ def test_a_valid_token_is_authorized_with_its_tenant_subject_and_this_services_s
 
     assert response == {
         "isAuthorized": True,
-        "context": {"tenantId": "tenant-j", "credentialId": "oidc:user-123", "scopes": "api-keys:read webhooks:read", "expiresAt": ""},
+        "context": {"tenantId": "tenant-j", "keyId": "", "credentialId": "oidc:user-123", "scopes": "api-keys:read webhooks:read", "expiresAt": ""},
     }
     assert oidc.requests == ["/.well-known/openid-configuration", "/keys"]
 

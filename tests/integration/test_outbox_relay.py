@@ -27,7 +27,7 @@ ATTEMPTS = 1 + len(RETRY_DELAYS_SECONDS)  # PutEvents attempts per chunk within 
 META = {"eventId", "occurredAt", "version"}
 DOCUMENTED_FIELDS = {
     "ApiKeyCreated": {"apiKeyId", "tenantId", "name", "createdBy"} | META,
-    "ApiKeyRevoked": {"apiKeyId", "tenantId"} | META,
+    "ApiKeyRevoked": {"apiKeyId", "tenantId", "reason"} | META,
     "WebhookCreated": {"webhookId", "tenantId", "name", "url"} | META,
     "WebhookUpdated": {"webhookId", "tenantId", "changes"} | META,
     "WebhookDeleted": {"webhookId", "tenantId"} | META,

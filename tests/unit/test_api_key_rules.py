@@ -237,7 +237,8 @@ def test_revoking_returns_a_revoked_copy_and_leaves_the_original_untouched() -> 
 
     assert revoked.revoked_at == NOW and revoked.status(NOW) is ApiKeyStatus.REVOKED
     assert key.revoked_at is None and key.status(NOW) is ApiKeyStatus.ACTIVE
-    assert dataclasses.replace(revoked, revoked_at=None) == key
+    assert revoked.revoked_reason == "requested"
+    assert dataclasses.replace(revoked, revoked_at=None, revoked_reason=None) == key
 
 
 def test_status_values_are_the_strings_the_api_shows() -> None:

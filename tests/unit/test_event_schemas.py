@@ -55,6 +55,19 @@ FACTORY_CASES: dict[str, Callable[[], DomainEvent]] = {
         api_key_id=KEY_ID, tenant_id="tenant-a", name="ci", created_by="oidc:auth0|5f7c8ec7c33c6c004bbafe82", at=AT
     ),
     "ApiKeyRevoked": lambda: events.api_key_revoked(api_key_id=KEY_ID, tenant_id="tenant-a", at=AT),
+    "ApiKeyRevoked/leaked": lambda: events.api_key_revoked(api_key_id=KEY_ID, tenant_id="tenant-a", at=AT, reason="leaked"),
+    "ApiKeyRolled": lambda: events.api_key_rolled(
+        api_key_id=KEY_ID,
+        tenant_id="tenant-a",
+        previous_api_key_id=new_id("key"),
+        previous_key_expires_at=AT,
+        created_by="oidc:auth0|5f7c8ec7c33c6c004bbafe82",
+        at=AT,
+    ),
+    "ApiKeyUpdated": lambda: events.api_key_updated(api_key_id=KEY_ID, tenant_id="tenant-a", changes=["metadata"], at=AT),
+    "ApiKeyUpdated/everything": lambda: events.api_key_updated(
+        api_key_id=KEY_ID, tenant_id="tenant-a", changes=["name", "description", "metadata", "scopes"], at=AT
+    ),
     "WebhookCreated": lambda: events.webhook_created(
         webhook_id=WEBHOOK_ID, tenant_id="tenant-a", name="orders", url="https://example.com/hooks?x=1", at=AT
     ),

@@ -80,8 +80,9 @@ def test_a_route_function_loads_no_use_case_it_does_not_run():
     assert "integration.infrastructure.webhook_repository" not in loaded
 
 
-def test_list_event_types_makes_no_aws_call_and_never_imports_boto3_or_botocore_s_client():
-    loaded = set(loaded_by("list_event_types")["modules"])
+@pytest.mark.parametrize("function", ["list_event_types", "list_scopes"])
+def test_a_catalogue_function_makes_no_aws_call_and_never_imports_boto3_or_botocore_s_client(function):
+    loaded = set(loaded_by(function)["modules"])
     assert "boto3" not in loaded
     assert "botocore.client" not in loaded  # Powertools imports the bare botocore package, which is cheap
 

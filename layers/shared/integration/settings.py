@@ -26,6 +26,9 @@ variable                                    meaning                        defau
 ``DELIVERY_LOG_RETENTION_DAYS``             delivery records expire (TTL)  30
 ``PLATFORM_EVENT_TYPES``                    the platform's event types,    (none)
                                             comma-separated
+``PLATFORM_SCOPES`` [PlatformScopes]        the platform's scopes keys     (none)
+                                            may carry, comma-separated,
+                                            name or name=description
 ``MAX_WEBHOOKS_PER_TENANT``                 webhooks a tenant may have     50
 ``WEBHOOK_ALLOW_HTTP``                      accept plain-http URLs         false
 ``WEBHOOK_ALLOW_LOOPBACK``                  accept loopback hosts (local)  false
@@ -50,6 +53,7 @@ from typing import TypeVar
 
 from integration.domain.event_types import parse_platform_event_types
 from integration.domain.retry_schedule import DEFAULT_RETRY_SCHEDULE, parse_retry_schedule
+from integration.domain.scopes import parse_platform_scopes
 from integration.domain.webhooks import DEFAULT_DISABLE_AFTER_ATTEMPTS, DEFAULT_MAX_WEBHOOKS_PER_TENANT
 
 T = TypeVar("T")
@@ -82,6 +86,8 @@ class Settings:
     webhook_secret_grace_period: timedelta = timedelta(hours=24)
     delivery_log_retention: timedelta = timedelta(days=30)
     platform_event_types: tuple[str, ...] = ()
+    platform_scopes: tuple[tuple[str, str | None], ...] = ()
+    """``(name, description or None)`` of each platform scope, in the order configured."""
     max_webhooks_per_tenant: int = DEFAULT_MAX_WEBHOOKS_PER_TENANT
     webhook_allow_http: bool = False
     webhook_allow_loopback: bool = False
@@ -114,6 +120,7 @@ class Settings:
                 days=read.number("DELIVERY_LOG_RETENTION_DAYS", cls.delivery_log_retention.days, minimum=1)
             ),
             platform_event_types=read.parsed("PLATFORM_EVENT_TYPES", parse_platform_event_types, ()),
+            platform_scopes=read.parsed("PLATFORM_SCOPES", parse_platform_scopes, ()),
             max_webhooks_per_tenant=read.number("MAX_WEBHOOKS_PER_TENANT", cls.max_webhooks_per_tenant, minimum=1),
             webhook_allow_http=read.flag("WEBHOOK_ALLOW_HTTP"),
             webhook_allow_loopback=read.flag("WEBHOOK_ALLOW_LOOPBACK"),

@@ -6,7 +6,7 @@ clients) are built once per process and shared by the use cases that need them.
 
 Each factory imports what it builds, so a function loads only the use cases and adapters it
 uses; the AWS clients (and boto3) come with the first adapter that needs one, during INIT.
-``event_type_catalogue`` and ``webhook_rules`` need no AWS: ``list_event_types`` never imports
+``event_type_catalogue``, ``scope_catalogue`` and ``webhook_rules`` need no AWS: ``list_event_types`` never imports
 boto3.
 """
 
@@ -23,8 +23,11 @@ if TYPE_CHECKING:
         GetApiKeyUseCase,
         ListApiKeysUseCase,
         RevokeApiKeyUseCase,
+        RevokeLeakedApiKeyUseCase,
+        RollApiKeyUseCase,
+        UpdateApiKeyUseCase,
     )
-    from integration.application.authentication import AuthenticateApiKeyUseCase, AuthenticateJwtUseCase
+    from integration.application.authentication import AuthenticateApiKeyUseCase, AuthenticateJwtUseCase, VerifyApiKeyUseCase
     from integration.application.deliveries import (
         DeliverMessageUseCase,
         FanOutEventUseCase,
@@ -43,6 +46,7 @@ if TYPE_CHECKING:
         UpdateWebhookUseCase,
     )
     from integration.domain.event_types import EventTypeCatalogue
+    from integration.domain.scopes import ScopeCatalogue
     from integration.domain.webhooks import WebhookRules
     from integration.infrastructure.api_key_repository import DynamoDBApiKeyRepository
     from integration.infrastructure.delivery_log import DynamoDBDeliveryLog
@@ -63,6 +67,14 @@ def event_type_catalogue() -> EventTypeCatalogue:
     from integration.domain.event_types import EventTypeCatalogue
 
     return EventTypeCatalogue(settings().platform_event_types)
+
+
+@functools.cache
+def scope_catalogue() -> ScopeCatalogue:
+    """The scopes keys may carry here: the service's and ``PLATFORM_SCOPES``."""
+    from integration.domain.scopes import ScopeCatalogue
+
+    return ScopeCatalogue(settings().platform_scopes)
 
 
 @functools.cache
@@ -186,6 +198,12 @@ def authenticate_api_key() -> AuthenticateApiKeyUseCase:
     return AuthenticateApiKeyUseCase(api_key_repository())
 
 
+def verify_api_key() -> VerifyApiKeyUseCase:
+    from integration.application.authentication import VerifyApiKeyUseCase
+
+    return VerifyApiKeyUseCase(api_key_repository())
+
+
 def authenticate_jwt() -> AuthenticateJwtUseCase | None:
     """OIDC sign-in, None when ``OIDC_ISSUER`` is not set."""
     oidc = oidc_settings()
@@ -193,13 +211,15 @@ def authenticate_jwt() -> AuthenticateJwtUseCase | None:
         return None
     from integration.application.authentication import AuthenticateJwtUseCase
 
-    return AuthenticateJwtUseCase(_jwt_verifier(oidc), tenant_claim=oidc.tenant_claim, scope_prefix=oidc.scope_prefix)
+    return AuthenticateJwtUseCase(
+        _jwt_verifier(oidc), tenant_claim=oidc.tenant_claim, scope_prefix=oidc.scope_prefix, catalogue=scope_catalogue()
+    )
 
 
 def create_api_key() -> CreateApiKeyUseCase:
     from integration.application.api_keys import CreateApiKeyUseCase
 
-    return CreateApiKeyUseCase(api_key_repository())
+    return CreateApiKeyUseCase(api_key_repository(), catalogue=scope_catalogue())
 
 
 def list_api_keys() -> ListApiKeysUseCase:
@@ -218,6 +238,24 @@ def revoke_api_key() -> RevokeApiKeyUseCase:
     from integration.application.api_keys import RevokeApiKeyUseCase
 
     return RevokeApiKeyUseCase(api_key_repository())
+
+
+def update_api_key() -> UpdateApiKeyUseCase:
+    from integration.application.api_keys import UpdateApiKeyUseCase
+
+    return UpdateApiKeyUseCase(api_key_repository())
+
+
+def roll_api_key() -> RollApiKeyUseCase:
+    from integration.application.api_keys import RollApiKeyUseCase
+
+    return RollApiKeyUseCase(api_key_repository())
+
+
+def revoke_leaked_api_key() -> RevokeLeakedApiKeyUseCase:
+    from integration.application.api_keys import RevokeLeakedApiKeyUseCase
+
+    return RevokeLeakedApiKeyUseCase(api_key_repository(), catalogue=scope_catalogue())
 
 
 def create_webhook() -> CreateWebhookUseCase:
@@ -318,6 +356,7 @@ def reset() -> None:
     for cached in (
         settings,
         event_type_catalogue,
+        scope_catalogue,
         webhook_rules,
         api_key_repository,
         webhook_repository,

@@ -15,6 +15,8 @@ WILDCARD = "*"
 SERVICE_EVENT_TYPES: tuple[str, ...] = (
     "ApiKeyCreated",
     "ApiKeyRevoked",
+    "ApiKeyRolled",
+    "ApiKeyUpdated",
     "WebhookCreated",
     "WebhookUpdated",
     "WebhookDeleted",

@@ -61,13 +61,45 @@ def api_key_created(*, api_key_id: str, tenant_id: str, name: str, created_by: s
     )
 
 
-def api_key_revoked(*, api_key_id: str, tenant_id: str, at: datetime) -> DomainEvent:
+def api_key_revoked(*, api_key_id: str, tenant_id: str, at: datetime, reason: str = "requested") -> DomainEvent:
+    """``reason``: :data:`~integration.domain.api_keys.REVOKED_REQUESTED` (the API) or
+    :data:`~integration.domain.api_keys.REVOKED_LEAKED` (a leaked key an operator revoked)."""
     return DomainEvent(
         event_type="ApiKeyRevoked",
         tenant_id=tenant_id,
         aggregate_id=api_key_id,
         occurred_at=at,
-        data={"apiKeyId": api_key_id, "tenantId": tenant_id},
+        data={"apiKeyId": api_key_id, "tenantId": tenant_id, "reason": reason},
+    )
+
+
+def api_key_rolled(
+    *, api_key_id: str, tenant_id: str, previous_api_key_id: str, previous_key_expires_at: datetime, created_by: str, at: datetime
+) -> DomainEvent:
+    """A key replaced by a new one (``api_key_id``); the old one works until ``previous_key_expires_at``."""
+    return DomainEvent(
+        event_type="ApiKeyRolled",
+        tenant_id=tenant_id,
+        aggregate_id=api_key_id,
+        occurred_at=at,
+        data={
+            "apiKeyId": api_key_id,
+            "tenantId": tenant_id,
+            "previousApiKeyId": previous_api_key_id,
+            "previousKeyExpiresAt": format_timestamp(previous_key_expires_at),
+            "createdBy": created_by,
+        },
+    )
+
+
+def api_key_updated(*, api_key_id: str, tenant_id: str, changes: list[str], at: datetime) -> DomainEvent:
+    """``changes``: the names of the fields that changed (never their values: metadata is the tenant's)."""
+    return DomainEvent(
+        event_type="ApiKeyUpdated",
+        tenant_id=tenant_id,
+        aggregate_id=api_key_id,
+        occurred_at=at,
+        data={"apiKeyId": api_key_id, "tenantId": tenant_id, "changes": list(changes)},
     )
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from integration.domain.errors import AuthenticationError, InvalidFieldError, PermissionDeniedError
-from integration.domain.scopes import ALL_SCOPES
+from integration.domain.scopes import SERVICE_SCOPES, ScopeCatalogue
 
 OPERATOR_CREDENTIAL_ID = "operator"
 OIDC_CREDENTIAL_PREFIX = "oidc:"
@@ -46,9 +46,12 @@ def check_tenant_id(tenant_id: str, field: str = "tenant") -> str:
     return tenant_id
 
 
-def operator(tenant_id: str) -> Principal:
-    """An operator acting on a tenant (``integration-admin``): every scope, no expiry."""
-    return Principal(tenant_id=check_tenant_id(tenant_id), credential_id=OPERATOR_CREDENTIAL_ID, scopes=frozenset(ALL_SCOPES))
+def operator(tenant_id: str, catalogue: ScopeCatalogue = SERVICE_SCOPES) -> Principal:
+    """An operator acting on a tenant (``integration-admin``): every scope of ``catalogue`` (pass
+    the deployment's, ``wiring.scope_catalogue()``, for its platform scopes too), no expiry."""
+    return Principal(
+        tenant_id=check_tenant_id(tenant_id), credential_id=OPERATOR_CREDENTIAL_ID, scopes=frozenset(catalogue.names)
+    )
 
 
 # ------------------------------------------------------------------ OIDC sign-in (JWTs)
@@ -56,14 +59,17 @@ def operator(tenant_id: str) -> Principal:
 MAX_SUBJECT_LENGTH = 255
 
 
-def principal_from_claims(claims: Mapping[str, Any], *, tenant_claim: str, scope_prefix: str = "") -> Principal:
+def principal_from_claims(
+    claims: Mapping[str, Any], *, tenant_claim: str, scope_prefix: str = "", catalogue: ScopeCatalogue = SERVICE_SCOPES
+) -> Principal:
     """The principal a verified token's claims describe.
 
     - tenant: the string claim ``tenant_claim`` (e.g. ``custom:tenant_id``); required.
     - credential id: ``oidc:<sub>``; ``sub`` is required.
     - scopes: ``scope`` (space-separated) and/or ``scp`` (a list, or a space-separated string).
       With ``scope_prefix`` (e.g. Cognito's ``integration/``), only scopes carrying it count,
-      and it is removed; only this service's scopes are kept, anything else is ignored.
+      and it is removed; only the scopes ``catalogue`` knows (the service's and the deployment's
+      platform scopes) are kept, anything else is ignored.
     """
     tenant_id = claims.get(tenant_claim)
     if not isinstance(tenant_id, str) or not tenant_id:
@@ -76,7 +82,7 @@ def principal_from_claims(claims: Mapping[str, Any], *, tenant_claim: str, scope
     return Principal(
         tenant_id=tenant_id,
         credential_id=f"{OIDC_CREDENTIAL_PREFIX}{subject}",
-        scopes=frozenset(_service_scopes(claims, scope_prefix)),
+        scopes=frozenset(_known_scopes(claims, scope_prefix, catalogue)),
     )
 
 
@@ -91,13 +97,13 @@ def _claimed_scopes(claims: Mapping[str, Any]) -> list[str]:
     return found
 
 
-def _service_scopes(claims: Mapping[str, Any], scope_prefix: str) -> set[str]:
+def _known_scopes(claims: Mapping[str, Any], scope_prefix: str, catalogue: ScopeCatalogue) -> set[str]:
     scopes = set()
     for scope in _claimed_scopes(claims):
         if scope_prefix:
             if not scope.startswith(scope_prefix):
                 continue
             scope = scope[len(scope_prefix) :]
-        if scope in ALL_SCOPES:
+        if catalogue.knows(scope):
             scopes.add(scope)
     return scopes

@@ -35,6 +35,16 @@ class ApiKeyRepository(Protocol):
     def find_by_hash(self, key_hash: str) -> ApiKey | None:
         """One consistent read by the key's hash; None when unknown."""
 
+    def save_update(self, api_key: ApiKey, event: DomainEvent, *, expected: ApiKey) -> bool:
+        """Store the key's new name, description, metadata and scopes (key and lookup record)
+        and record the event, atomically, if the key is still unrevoked with ``expected``'s
+        scopes; else write nothing and return False."""
+
+    def save_roll(self, new_key: ApiKey, previous: ApiKey, event: DomainEvent, *, expected: ApiKey) -> bool:
+        """Store ``new_key`` (key and lookup), set ``previous``'s new expiry (key and lookup) and
+        record the event, atomically, if the previous key is still unrevoked with ``expected``'s
+        expiry; else write nothing and return False."""
+
 
 class WebhookRepository(Protocol):
     def add(self, webhook: Webhook, event: DomainEvent, *, max_per_tenant: int) -> None:

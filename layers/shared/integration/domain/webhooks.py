@@ -6,12 +6,13 @@ import base64
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from enum import Enum, StrEnum
-from typing import Any, Final
+from enum import StrEnum
+from typing import Any
 
 from integration.domain.errors import InvalidFieldError, PreconditionFailedError
 from integration.domain.event_types import EventTypeCatalogue
 from integration.domain.ids import new_id
+from integration.domain.patch import KEEP, Keep
 from integration.domain.url_policy import UrlPolicy
 
 WEBHOOK_ID_PREFIX = "wh"
@@ -54,14 +55,6 @@ FIELD_NAMES = ("name", "url", "events", "description", "status")
 """The fields of :class:`WebhookFields`; every one but ``description`` is required."""
 
 
-class _Keep(Enum):
-    KEEP = "keep"
-
-
-KEEP: Final = _Keep.KEEP
-"""In a :class:`WebhookPatch`: the field keeps the value it has."""
-
-
 @dataclass(frozen=True)
 class WebhookPatch:
     """New values for some of a webhook's fields; the others (:data:`KEEP`) keep theirs.
@@ -72,11 +65,11 @@ class WebhookPatch:
     (:class:`InvalidFieldError` naming it): a webhook always has it.
     """
 
-    name: str | _Keep = KEEP
-    url: str | _Keep = KEEP
-    events: tuple[str, ...] | _Keep = KEEP
-    description: str | None | _Keep = KEEP
-    status: WebhookStatus | _Keep = KEEP
+    name: str | Keep = KEEP
+    url: str | Keep = KEEP
+    events: tuple[str, ...] | Keep = KEEP
+    description: str | None | Keep = KEEP
+    status: WebhookStatus | Keep = KEEP
 
     def __post_init__(self) -> None:
         InvalidFieldError.raise_if_any(

@@ -11,6 +11,7 @@ lookup item (no extra read) and writes it at most once a minute (:meth:`record_u
 from __future__ import annotations
 
 import functools
+import json
 from datetime import datetime
 from typing import Any
 
@@ -70,7 +71,16 @@ def _attributes(key: ApiKey) -> dict[str, Any]:
         "created_by": key.created_by,
         "expires_at": iso(key.expires_at),
         "revoked_at": iso(key.revoked_at),
+        "revoked_reason": key.revoked_reason,
+        "description": key.description,
+        "metadata": _metadata_json(key),
+        "rolled_from": key.rolled_from,
     }
+
+
+def _metadata_json(key: ApiKey) -> str | None:
+    """Metadata is stored as its JSON text: any JSON value, numbers exactly as sent."""
+    return None if key.metadata is None else json.dumps(key.metadata, separators=(",", ":"), ensure_ascii=False)
 
 
 def _to_api_key(item: dict[str, Any]) -> ApiKey:
@@ -87,6 +97,10 @@ def _to_api_key(item: dict[str, Any]) -> ApiKey:
         expires_at=parse_iso(values.get("expires_at")),
         revoked_at=parse_iso(values.get("revoked_at")),
         last_used_at=parse_iso(values.get("last_used_at")),
+        description=values.get("description"),
+        metadata=None if values.get("metadata") is None else json.loads(values["metadata"]),
+        rolled_from=values.get("rolled_from"),
+        revoked_reason=values.get("revoked_reason"),
     )
 
 
@@ -96,32 +110,33 @@ class DynamoDBApiKeyRepository:
         self._table = table_name
 
     def add(self, api_key: ApiKey, event: DomainEvent) -> None:
+        self._client.transact_write_items(TransactItems=[*self._new_key_puts(api_key), outbox_put(self._table, event)])
+
+    def _new_key_puts(self, api_key: ApiKey) -> list[dict[str, Any]]:
+        """The two writes of a new key: its item and its lookup item."""
         lookup = {"PK": _lookup_pk(api_key.key_hash), "SK": LOOKUP_SK, "entity": "ApiKeyLookup", **_attributes(api_key)}
         if api_key.expires_at is not None:
             # Expired lookups are refused by the code at once; TTL only tidies them away later.
             lookup[TTL_ATTRIBUTE] = epoch_seconds(api_key.expires_at)
-        self._client.transact_write_items(
-            TransactItems=[
-                {
-                    "Put": {
-                        "TableName": self._table,
-                        "Item": to_item(
-                            {
-                                "PK": tenant_pk(api_key.tenant_id),
-                                "SK": _key_sk(api_key.id),
-                                "GSI1PK": _created_by_partition(api_key.tenant_id, api_key.created_by),
-                                "GSI1SK": _key_sk(api_key.id),
-                                "entity": "ApiKey",
-                                **_attributes(api_key),
-                            }
-                        ),
-                        "ConditionExpression": "attribute_not_exists(PK)",
-                    }
-                },
-                {"Put": {"TableName": self._table, "Item": to_item(lookup), "ConditionExpression": "attribute_not_exists(PK)"}},
-                outbox_put(self._table, event),
-            ]
-        )
+        return [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": to_item(
+                        {
+                            "PK": tenant_pk(api_key.tenant_id),
+                            "SK": _key_sk(api_key.id),
+                            "GSI1PK": _created_by_partition(api_key.tenant_id, api_key.created_by),
+                            "GSI1SK": _key_sk(api_key.id),
+                            "entity": "ApiKey",
+                            **_attributes(api_key),
+                        }
+                    ),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+            {"Put": {"TableName": self._table, "Item": to_item(lookup), "ConditionExpression": "attribute_not_exists(PK)"}},
+        ]
 
     def get(self, tenant_id: str, api_key_id: str) -> ApiKey | None:
         item = get_item(self._client, self._table, tenant_pk(tenant_id), _key_sk(api_key_id))
@@ -144,18 +159,62 @@ class DynamoDBApiKeyRepository:
 
     def save_revocation(self, api_key: ApiKey, event: DomainEvent) -> bool:
         update = {
-            "UpdateExpression": "SET revoked_at = :revoked_at",
+            "UpdateExpression": "SET revoked_at = :revoked_at, revoked_reason = :reason",
             "ConditionExpression": "attribute_exists(PK) AND attribute_not_exists(revoked_at)",
-            "ExpressionAttributeValues": to_item({":revoked_at": iso(api_key.revoked_at)}),
+            "ExpressionAttributeValues": to_item({":revoked_at": iso(api_key.revoked_at), ":reason": api_key.revoked_reason}),
         }
+        return self._transact([*self._both_items(api_key, update), outbox_put(self._table, event)])
+
+    def save_update(self, api_key: ApiKey, event: DomainEvent, *, expected: ApiKey) -> bool:
+        values: dict[str, Any] = {":name": api_key.name, ":scopes": list(api_key.scopes), ":expected_scopes": list(expected.scopes)}
+        sets = ["#name = :name", "scopes = :scopes"]
+        removes = []
+        for name, value in (("description", api_key.description), ("metadata", _metadata_json(api_key))):
+            if value is None:
+                removes.append(name)
+            else:
+                sets.append(f"{name} = :{name}")
+                values[f":{name}"] = value
+        update = {
+            "UpdateExpression": f"SET {', '.join(sets)}" + (f" REMOVE {', '.join(removes)}" if removes else ""),
+            "ConditionExpression": "attribute_exists(PK) AND attribute_not_exists(revoked_at) AND scopes = :expected_scopes",
+            "ExpressionAttributeNames": {"#name": "name"},
+            "ExpressionAttributeValues": to_item(values),
+        }
+        return self._transact([*self._both_items(api_key, update), outbox_put(self._table, event)])
+
+    def save_roll(self, new_key: ApiKey, previous: ApiKey, event: DomainEvent, *, expected: ApiKey) -> bool:
+        if previous.expires_at is None:
+            raise ValueError("a rolled key always gets an expiry")
+        condition = "attribute_exists(PK) AND attribute_not_exists(revoked_at) AND "
+        values: dict[str, Any] = {":expires_at": iso(previous.expires_at)}
+        if expected.expires_at is None:
+            condition += "attribute_not_exists(expires_at)"
+        else:
+            condition += "expires_at = :expected_expires_at"
+            values[":expected_expires_at"] = iso(expected.expires_at)
+        key_update = {"UpdateExpression": "SET expires_at = :expires_at", "ConditionExpression": condition, "ExpressionAttributeValues": to_item(values)}
+        lookup_update = {
+            **key_update,
+            "UpdateExpression": "SET expires_at = :expires_at, #ttl = :ttl",
+            "ExpressionAttributeNames": {"#ttl": TTL_ATTRIBUTE},
+            "ExpressionAttributeValues": to_item({**values, ":ttl": epoch_seconds(previous.expires_at)}),
+        }
+        key_item, lookup_item = self._both_items(previous, key_update)
+        lookup_item["Update"].update(lookup_update)
+        return self._transact([*self._new_key_puts(new_key), key_item, lookup_item, outbox_put(self._table, event)])
+
+    def _both_items(self, api_key: ApiKey, update: dict[str, Any]) -> list[dict[str, Any]]:
+        """The same update of the key item and of its lookup item (which mirrors it)."""
+        return [
+            {"Update": {"TableName": self._table, "Key": to_item({"PK": tenant_pk(api_key.tenant_id), "SK": _key_sk(api_key.id)}), **update}},
+            {"Update": {"TableName": self._table, "Key": to_item({"PK": _lookup_pk(api_key.key_hash), "SK": LOOKUP_SK}), **update}},
+        ]
+
+    def _transact(self, items: list[dict[str, Any]]) -> bool:
+        """One transaction; False, having written nothing, when one of its conditions failed."""
         try:
-            self._client.transact_write_items(
-                TransactItems=[
-                    {"Update": {"TableName": self._table, "Key": to_item({"PK": tenant_pk(api_key.tenant_id), "SK": _key_sk(api_key.id)}), **update}},
-                    {"Update": {"TableName": self._table, "Key": to_item({"PK": _lookup_pk(api_key.key_hash), "SK": LOOKUP_SK}), **update}},
-                    outbox_put(self._table, event),
-                ]
-            )
+            self._client.transact_write_items(TransactItems=items)
         except self._client.exceptions.TransactionCanceledException as error:
             if failed_conditions(error):
                 return False

@@ -12,7 +12,7 @@ from typing import Any
 
 from integration.domain.errors import AuthenticationError
 from integration.domain.key_format import KEY_PREFIX
-from integration.domain.principal import Principal
+from integration.domain.principal import OIDC_CREDENTIAL_PREFIX, Principal
 from integration.entrypoints.http.headers import header
 
 # A compact JWS: three base64url segments (header.payload.signature).
@@ -74,11 +74,15 @@ def presented_api_key(headers: Mapping[str, str]) -> str | None:
 
 
 def authorizer_context(principal: Principal) -> dict[str, str]:
-    """What the authorizer passes on (API Gateway's ``requestContext.authorizer.lambda``):
-    ``tenantId``, ``credentialId``, ``scopes`` (space-separated) and ``expiresAt`` (ISO 8601, or
-    empty when the credential does not expire)."""
+    """What the authorizer passes on (HTTP API: ``requestContext.authorizer.lambda``; REST API:
+    ``requestContext.authorizer``): ``tenantId``, ``keyId`` (the API key's id; empty for an OIDC
+    sign-in), ``credentialId`` (the key's id or ``oidc:<sub>``), ``scopes`` (space-separated) and
+    ``expiresAt`` (ISO 8601, or empty when the credential does not expire). Flat strings only:
+    a REST API refuses an authorizer context holding objects or lists."""
+    is_key = not principal.credential_id.startswith(OIDC_CREDENTIAL_PREFIX)
     return {
         "tenantId": principal.tenant_id,
+        "keyId": principal.credential_id if is_key else "",
         "credentialId": principal.credential_id,
         "scopes": " ".join(sorted(principal.scopes)),
         "expiresAt": principal.expires_at.isoformat() if principal.expires_at is not None else "",

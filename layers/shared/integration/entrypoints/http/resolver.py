@@ -9,7 +9,8 @@ exports ``lambda_handler = http_entry_point(app.resolve)``. Every request then g
    :data:`MAX_JSON_DEPTH` or holding a number longer than :data:`MAX_JSON_NUMBER_LENGTH` (422),
    or an array (422);
 2. **authorize**: the caller the authorizer established, checked for the route's scope
-   (401, 403);
+   (401, 403); or, on a route for the platform's own services (``create_app(IAM_CALLERS)``),
+   the IAM principal API Gateway verified the SigV4 signature of (403 without one);
 3. **idempotency** (POSTs that create or act): a stored response is answered again only now,
    to the credential that made it (see :mod:`integration.entrypoints.http.idempotency`);
 4. **route**: validation of the parameters and body (422), then the handler.
@@ -23,6 +24,7 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Callable
+from enum import Enum
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -148,14 +150,33 @@ def _precheck(event: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+class Callers(Enum):
+    """Who may call a route other than a tenant's credential."""
+
+    IAM = "iam"
+    """AWS principals that signed the request with SigV4 (the route's ``Auth: Authorizer:
+    AWS_IAM``): API Gateway checked the signature and passes ``requestContext.authorizer.iam``."""
+
+
+IAM_CALLERS = Callers.IAM
+"""``create_app(IAM_CALLERS)``: a route for the platform's own services, never for tenants."""
+
+
+def iam_caller(event: dict[str, Any]) -> dict[str, Any] | None:
+    """``requestContext.authorizer.iam`` (accessKey, accountId, userArn, ...), or None."""
+    found = ((event.get("requestContext") or {}).get("authorizer") or {}).get("iam")
+    return found if isinstance(found, dict) and found.get("accessKey") and found.get("accountId") else None
+
+
 class IntegrationResolver(APIGatewayHttpResolver):
     """APIGatewayHttpResolver with validation on, and the order of the module doc around the route.
 
-    ``scope``: what the route needs (None: any authenticated caller, for public reads).
+    ``scope``: what the route needs (None: any authenticated caller, for public reads;
+    :data:`IAM_CALLERS`: a SigV4-signed AWS principal, no tenant).
     ``idempotency``: where ``Idempotency-Key`` records are kept (None: the header is ignored).
     """
 
-    def __init__(self, scope: str | None, *, idempotency: Callable[[], Any] | None) -> None:
+    def __init__(self, scope: str | Callers | None, *, idempotency: Callable[[], Any] | None) -> None:
         super().__init__(enable_validation=True, strip_prefixes=[BASE_PATH])
         self.scope = scope
         self._idempotency = idempotency
@@ -175,11 +196,17 @@ class IntegrationResolver(APIGatewayHttpResolver):
         refused = _precheck(event)
         if refused is not None:
             return refused
+        if self.scope is Callers.IAM:
+            if iam_caller(event) is None:
+                return problem_response(
+                    403, "forbidden", "this operation is for the platform's services: sign the request with AWS SigV4"
+                )
+            return super().resolve(event, context)
         try:
             principal = principal_from_authorizer_context(
                 ((event.get("requestContext") or {}).get("authorizer") or {}).get("lambda")
             )
-            if self.scope is not None:
+            if isinstance(self.scope, str):
                 principal.require(self.scope)
         except (AuthenticationError, PermissionDeniedError) as error:
             return problem_response(*_problem_of(error))
@@ -199,9 +226,10 @@ class IntegrationResolver(APIGatewayHttpResolver):
         return self._principal
 
 
-def create_app(scope: str | None, *, idempotency: Callable[[], Any] | None = None) -> IntegrationResolver:
+def create_app(scope: str | Callers | None, *, idempotency: Callable[[], Any] | None = None) -> IntegrationResolver:
     """The resolver for one function's route: ``scope`` is what the route needs (None: any
-    authenticated caller); ``idempotency`` makes the store ``Idempotency-Key`` records are kept
+    authenticated caller; :data:`IAM_CALLERS`: only an AWS principal API Gateway checked the
+    SigV4 signature of, the route's ``Auth: Authorizer: AWS_IAM``); ``idempotency`` makes the store ``Idempotency-Key`` records are kept
     in (:func:`integration.wiring.idempotency_store`), for routes that create or act."""
     app = IntegrationResolver(scope, idempotency=idempotency)
 

@@ -24,6 +24,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from integration.domain.event_types import EVENT_TYPE_PATTERN, SERVICE_EVENT_TYPES, WILDCARD
+from integration.domain.scopes import SCOPE_NAME_PATTERN
 
 WHITESPACE = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 """The body of a character class: exactly the characters ``str.isspace`` is true for."""
@@ -95,3 +96,7 @@ EventTypeFilter = Annotated[str, _documented(EVENT_TYPE_FILTER_PATTERN, "Webhook
 WebhookId = Annotated[str, _documented(WEBHOOK_ID_PATTERN, WEBHOOK_ID_EXAMPLE)]
 ApiKeyId = Annotated[str, _documented(API_KEY_ID_PATTERN, API_KEY_ID_EXAMPLE)]
 MessageId = Annotated[str, _documented(MESSAGE_ID_PATTERN, MESSAGE_ID_EXAMPLE)]
+ScopeName = Annotated[str, _documented(SCOPE_NAME_PATTERN.pattern, "webhooks:read")]
+"""A scope's name. Which names are accepted is the deployment's catalogue (GET /scopes): the
+service's own and its platform scopes (``PlatformScopes``), every one of which matches
+:data:`~integration.domain.scopes.SCOPE_NAME_PATTERN`."""

@@ -25,7 +25,7 @@ from integration.entrypoints.http.schemas.constraints import (
     WebhookId,
     WebhookUrl,
 )
-from integration.entrypoints.http.schemas.request import Request
+from integration.entrypoints.http.schemas.request import Request, optional_member, required_member
 from integration.entrypoints.http.schemas.timestamps import Timestamp
 
 # Each field's constraints, the same in every request that sets it (POST, PUT, PATCH).
@@ -103,20 +103,6 @@ class UpdateWebhookRequest(_WebhookFieldsRequest):
     status: WebhookStatus
 
 
-def _optional_member(schema: dict[str, Any]) -> None:
-    """A merge patch member: it may be left out, so the document shows no default."""
-    schema.pop("default", None)
-
-
-def _required_member(schema: dict[str, Any]) -> None:
-    """A merge patch member that may be left out but not null (its field is required): the
-    document shows only its type. ``null`` still reaches :class:`WebhookPatch`, which answers
-    why it is refused."""
-    _optional_member(schema)
-    options = schema.pop("anyOf", [])
-    schema.update(next((option for option in options if option.get("type") != "null"), {}))
-
-
 class PatchWebhookRequest(Request):
     """A JSON Merge Patch (RFC 7396) of the webhook: a member left out keeps its value, a member
     sent sets it, `"description": null` clears the description (the other fields cannot be
@@ -128,11 +114,11 @@ class PatchWebhookRequest(Request):
         }
     )
 
-    name: NotBlank | None = Field(default=None, **NAME, json_schema_extra=_required_member)
-    url: WebhookUrl | None = Field(default=None, **URL, json_schema_extra=_required_member)
-    events: list[EventTypeFilter] | None = Field(default=None, **EVENTS, json_schema_extra=_required_member)
-    description: str | None = Field(default=None, **DESCRIPTION, json_schema_extra=_optional_member)
-    status: WebhookStatus | None = Field(default=None, json_schema_extra=_required_member)
+    name: NotBlank | None = Field(default=None, **NAME, json_schema_extra=required_member)
+    url: WebhookUrl | None = Field(default=None, **URL, json_schema_extra=required_member)
+    events: list[EventTypeFilter] | None = Field(default=None, **EVENTS, json_schema_extra=required_member)
+    description: str | None = Field(default=None, **DESCRIPTION, json_schema_extra=optional_member)
+    status: WebhookStatus | None = Field(default=None, json_schema_extra=required_member)
 
     def patch(self) -> WebhookPatch:
         """The members sent, as the domain's patch (which refuses a null required field)."""
