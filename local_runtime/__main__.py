@@ -247,13 +247,14 @@ def main() -> int:
         stop.set()
 
     signal.signal(signal.SIGTERM, _stop)
+    # Ctrl-C stops it even when it was started with SIGINT ignored (a background job of a
+    # non-interactive shell, such as a CI step, inherits that), as a tool sending SIGINT expects.
+    signal.signal(signal.SIGINT, _stop)
     serving = threading.Thread(target=server.serve_forever, name="api", daemon=True)
     serving.start()
     try:
         while not stop.wait(0.5):
             pass
-    except KeyboardInterrupt:
-        pass
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the shutdown short
         _shutdown(server, pollers, instances, emulator)
