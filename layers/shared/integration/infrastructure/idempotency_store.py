@@ -1,6 +1,6 @@
 """Powertools' idempotency records on the single table (see :mod:`integration.entrypoints.http.idempotency`).
 
-``PK`` = ``IDEMPOTENCY#<sha256 of tenant and Idempotency-Key>``, ``SK`` = ``IDEMPOTENCY``: one
+``PK`` = ``IDEMPOTENCY#<sha256 of tenant, credential and Idempotency-Key>``, ``SK`` = ``IDEMPOTENCY``: one
 partition per key (no hot partition), expiring by the table's ``ttl``. Powertools prefixes its
 record key with the function's name; the partition key drops that prefix, so a key belongs to
 one request across every endpoint, as clients expect of an idempotency key.

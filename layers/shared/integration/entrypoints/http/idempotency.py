@@ -23,7 +23,7 @@ the credential, which the table never holds: the record's key is a SHA-256 of th
 credential, presenting the same key, can open the stored response; someone who reads the table
 cannot. Hence the key's rules: 16 to 255 printable ASCII characters, as unguessable as a UUID v4.
 
-Records: ``PK`` = ``IDEMPOTENCY#<function>#<sha256>``, ``SK`` = ``IDEMPOTENCY``, expiring by the
+Records: ``PK`` = ``IDEMPOTENCY#<sha256>``, ``SK`` = ``IDEMPOTENCY``, expiring by the
 table's ``ttl``. Like the API key lookup item they are keyed by a hash rather than under
 ``TENANT#``: the hash covers tenant and credential, so no other caller ever meets the record.
 """
