@@ -140,6 +140,8 @@ def test_the_readme_walkthrough_runs_as_written(readme_runtime: LocalRuntime) ->
     for expected in (
         "ci lists webhooks: 200",
         "ci creates a webhook: 403",
+        "old ci key after rolling: 401",
+        "new ci key: 200",
         "ci after revoking: 401",
         "verified webhook.test msg_",  # the receiver verified the test message's signature
         "(duplicate, ignored)",  # the retry kept its webhook-id
