@@ -27,6 +27,14 @@ def encode_ulid(timestamp_ms: int, randomness: int) -> str:
     return "".join(reversed(chars))
 
 
+def decode_ulid_time_ms(ulid: str) -> int:
+    """The millisecond timestamp of a ULID (its first 10 characters)."""
+    value = 0
+    for char in ulid[:10]:
+        value = value * 32 + _CROCKFORD.index(char)
+    return value
+
+
 def new_id(prefix: str, now_ms: int | None = None) -> str:
     """A new identifier such as ``key_01JD3Z...``: type prefix, underscore, ULID."""
     return f"{prefix}_{new_ulid(now_ms)}"

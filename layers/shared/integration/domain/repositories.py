@@ -9,7 +9,8 @@ if TYPE_CHECKING:  # annotations only: a function imports the entities it uses, 
     from datetime import datetime
 
     from integration.domain.api_keys import ApiKey
-    from integration.domain.deliveries import Delivery, DeliveryAttempt, DeliveryStatus, WebhookMessage
+    from integration.domain.deliveries import Delivery, DeliveryAttempt, DeliveryStatus, TenantEvent, WebhookMessage
+    from integration.domain.event_log import LoggedEvent
     from integration.domain.events import DomainEvent, RecordedEvent
     from integration.domain.pagination import Page
     from integration.domain.webhooks import Webhook, WebhookStatus
@@ -116,6 +117,32 @@ class DeliveryLog(Protocol):
 
     def list(self, tenant_id: str, webhook_id: str, *, status: DeliveryStatus | None, limit: int, cursor: str | None) -> Page[Delivery]:
         """The webhook's messages, newest first, optionally of one status."""
+
+
+class EventLog(Protocol):
+    """Every event that reached the fan-out for a tenant (see :mod:`integration.domain.event_log`)."""
+
+    def record(self, event: TenantEvent, webhook_ids: Sequence[str], *, expires_at: datetime) -> LoggedEvent:
+        """Write the event into its tenant's log (one write, before its messages are queued),
+        with the webhooks it is fanned out to. Idempotent: the same event again gives the same
+        record, its webhook ids joined to those already there."""
+
+    def add_webhooks(self, tenant_id: str, event_id: str, webhook_ids: Sequence[str]) -> None:
+        """Note that the event was (also) sent to these webhooks (replay, recover); no-op when
+        the event is no longer in the log."""
+
+    def get(self, tenant_id: str, event_id: str) -> LoggedEvent | None:
+        """The tenant's event, or None (also another tenant's, or expired)."""
+
+    def list(
+        self, tenant_id: str, *, event_type: str | None, since: datetime | None, until: datetime | None, limit: int, cursor: str | None
+    ) -> Page[LoggedEvent]:
+        """The tenant's events, newest first, optionally of one type and in a window (both ends
+        included); one Query per page, whatever the log's size (by type: from an index)."""
+
+    def read_window(self, tenant_id: str, *, since: datetime, until: datetime, after: str | None, limit: int) -> list[LoggedEvent]:
+        """At most ``limit`` events of the window, oldest first, after event id ``after`` (None:
+        from the start): what a replay job pages through. One Query."""
 
 
 class DeliveryQueue(Protocol):

@@ -1,0 +1,81 @@
+"""The tenant's event log: every event that reached the fan-out for a tenant, once per tenant.
+
+An event of the log has an id ``evt_<ULID>`` whose time is the event's ``occurred_at`` (to the
+millisecond), so the log lists newest first with one Query and a time window is a range of ids.
+This service's own events keep their ``eventId`` (it is such an id); a platform event gets one
+derived from its time and its source id (``detail.eventId``, else the bus event id), so handling
+the same event twice gives the same id and the same record.
+
+Replay and recover read windows of it (:class:`EventWindow`): at most the log's retention back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from integration.domain.errors import InvalidFieldError
+from integration.domain.ids import decode_ulid_time_ms, encode_ulid, is_valid_id
+
+EVENT_ID_PREFIX = "evt"
+_MAX_RANDOMNESS = 2**80 - 1
+
+
+def _milliseconds(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def logged_event_id(event_key: str, occurred_at: datetime) -> str:
+    """The event's id in the log: ``event_key`` itself when it is an ``evt_`` id of that very
+    millisecond, else the ULID of ``occurred_at`` with a hash of ``event_key`` as randomness."""
+    if is_valid_id(event_key, EVENT_ID_PREFIX) and decode_ulid_time_ms(event_key[len(EVENT_ID_PREFIX) + 1 :]) == _milliseconds(occurred_at):
+        return event_key
+    digest = hashlib.sha256(event_key.encode("utf-8")).digest()
+    return f"{EVENT_ID_PREFIX}_{encode_ulid(_milliseconds(occurred_at), int.from_bytes(digest[:10], 'big'))}"
+
+
+def id_bounds(prefix: str, since: datetime | None, until: datetime | None) -> tuple[str | None, str | None]:
+    """The lowest id of ``since``'s millisecond and the highest of ``until``'s (None: open): ids
+    ``prefix_<ULID>`` of times in [since, until] sort between them, both included."""
+    low = None if since is None else f"{prefix}_{encode_ulid(_milliseconds(since), 0)}"
+    high = None if until is None else f"{prefix}_{encode_ulid(_milliseconds(until), _MAX_RANDOMNESS)}"
+    return low, high
+
+
+@dataclass(frozen=True)
+class LoggedEvent:
+    """One event of a tenant's log."""
+
+    id: str  # logged_event_id(source_id, occurred_at)
+    tenant_id: str
+    event_type: str
+    source_id: str  # the TenantEvent's event_key: detail.eventId, else the bus event id
+    occurred_at: datetime
+    data: dict[str, Any]  # the payload's ``data`` (the bus event's whole ``detail``)
+    webhook_ids: tuple[str, ...]  # the webhooks it was fanned out, replayed or recovered to
+
+
+@dataclass(frozen=True)
+class EventWindow:
+    """A window of the log, ``since`` to ``until`` (both included)."""
+
+    since: datetime
+    until: datetime
+
+    @classmethod
+    def checked(cls, since: datetime, until: datetime | None, *, now: datetime, retention: timedelta) -> EventWindow:
+        """The window a tenant asked for; :class:`InvalidFieldError` naming the field when
+        ``since`` is older than the log keeps (``now - retention``), in the future, or not
+        before ``until``. ``until`` defaults to ``now``; a later one is cut to ``now``."""
+        errors: list[tuple[str, str]] = []
+        if since < now - retention:
+            errors.append(("since", f"is older than the event log keeps ({retention.days} days): use {(now - retention).isoformat()} or later"))
+        if since > now:
+            errors.append(("since", "is in the future"))
+        end = now if until is None or until > now else until
+        if until is not None and until <= since:
+            errors.append(("until", "must be after since"))
+        InvalidFieldError.raise_if_any(errors)
+        return cls(since, end)
