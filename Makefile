@@ -13,6 +13,10 @@ LINT_STAMP := $(LINT_VENV)/.installed-stamp
 # No network at scan time: no Prisma Cloud guidelines download, no PyPI version check.
 CHECKOV := CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(LINT_VENV)/bin/checkov --file template.yaml \
 	--framework cloudformation --skip-download --compact --quiet
+# Tests run on one process per CPU, at most TEST_WORKERS (pytest-xdist); --dist loadgroup, from
+# pyproject.toml, keeps each module, and all the end-to-end tests, on one of them. TEST_WORKERS=0: one process.
+TEST_WORKERS ?= 4
+PYTEST := $(PY) -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n logical --maxprocesses $(TEST_WORKERS))
 # The newest Python 3.11+ on PATH (Lambda runs 3.13; the code runs on 3.11 and later).
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && { echo $$p; break; }; done)
@@ -50,10 +54,10 @@ run: run-setup ## serve the whole system locally (moto on :5000, the API on :300
 	$(PY) -m local_runtime
 
 test: setup lint-setup ## cfn-lint, checkov, unit, handler, sam build and end-to-end tests
-	$(PY) -m pytest
+	$(PYTEST)
 
 test-fast: setup ## every test but sam build and the end-to-end suite
-	$(PY) -m pytest -m "not slow and not e2e"
+	$(PYTEST) -m "not slow and not e2e"
 
 bench: setup ## benchmarks against moto, side by side with their floors; writes docs/benchmarks.md (< 10 min)
 	$(PY) -m bench

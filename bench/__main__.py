@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-SECTIONS = ("cold", "calls", "warm", "delivery", "scaling", "cost", "layer", "local")
+SECTIONS = ("cold", "calls", "warm", "delivery", "scaling", "events", "cost", "layer", "local")
 DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 
@@ -70,15 +70,16 @@ def main(argv: list[str] | None = None) -> int:
             added.seconds = time.monotonic() - begun
         say(f"  ({name}: {time.monotonic() - begun:.0f} s)")
 
-    from bench import calls, cold_start, cost, delivery, layer, local_runtime, scaling, warm
+    from bench import calls, cold_start, cost, delivery, event_log, layer, local_runtime, scaling, warm
 
     section("cold", lambda: cold_start.run(report))
-    if {"calls", "warm", "delivery", "scaling"} & set(arguments.only):
+    if {"calls", "warm", "delivery", "scaling", "events"} & set(arguments.only):
         with _world() as (world, scenario):
             section("calls", lambda: calls.run(report, scenario()))
             section("warm", lambda: warm.run(report, scenario()))
             section("delivery", lambda: delivery.run(report, scenario()))
-            section("scaling", lambda: scaling.run(report, world))  # last: its 100,000 items slow moto's transactions
+            section("scaling", lambda: scaling.run(report, world))  # late: its 100,000 items slow moto's transactions
+            section("events", lambda: event_log.run(report, world))  # GET /events at 100 and 100,000 events
     section("cost", lambda: cost.run(report))
     section("layer", lambda: layer.run(report))
     section("local", lambda: local_runtime.run(report))  # make run itself, in a subprocess

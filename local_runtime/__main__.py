@@ -163,7 +163,7 @@ def main() -> int:
                 table_name=stack.physical[subscription.table],
                 failure_queue_name=stack.physical.get(subscription.on_failure_queue or ""),
             )
-            for subscription in template.stream_subscriptions()
+            for subscription in template.stream_subscriptions(stack.parameters)
         ]
         pollers += [
             QueuePoller(

@@ -13,7 +13,8 @@ item and plural for a collection, a nested resource prefixed with its parent's n
 the method's: ``create`` (POST to a collection), ``list`` (GET a collection), ``get`` (GET one),
 ``replace`` (PUT, a full replace), ``update`` (PATCH, a partial update), ``delete`` (DELETE); a
 POST to an action below a resource takes the action's verb: ``revokeApiKey``,
-``rotateWebhookSecret``, ``sendTestWebhook``, ``retryWebhookDelivery``. A message a webhook
+``rotateWebhookSecret``, ``sendTestWebhook``, ``retryWebhookDelivery``, ``recoverWebhook``,
+``replayWebhook`` (and ``getWebhookJob`` for the job they start). A message a webhook
 receives (the ``webhooks`` section) is ``receive<EventType>`` (``receiveWebhookTest`` for
 ``webhook.test``). Generated clients name their functions after them (``create_webhook``).
 
@@ -130,6 +131,8 @@ EXTRA_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
     ("delete", "/webhooks/{webhook_id}"): ("412",),
     ("post", "/webhooks/{webhook_id}/test"): ("409",),
     ("post", "/webhooks/{webhook_id}/deliveries/{delivery_id}/retry"): ("409",),
+    ("post", "/webhooks/{webhook_id}/recover"): ("409",),
+    ("post", "/webhooks/{webhook_id}/replay"): ("409",),
     ("patch", "/api-keys/{api_key_id}"): ("409",),
     ("post", "/api-keys/{api_key_id}/roll"): ("409",),
 }
@@ -141,12 +144,21 @@ TAGS = [
         "description": (
             "The endpoints that receive the tenant's events: create one (its signing secret is shown once), list, get "
             "(with its health and ETag), replace (PUT), update (PATCH, a JSON Merge Patch), delete; rotate its "
-            "signing secret; send it a test message."
+            "signing secret; send it a test message; recover its failed messages or replay logged events of a time "
+            "window (a job: 202, then GET the job for its progress)."
         ),
     },
     {
         "name": "Deliveries",
         "description": "A webhook's delivery log: every message sent to it, newest first, with each attempt; retry one now.",
+    },
+    {
+        "name": "Events",
+        "description": (
+            "The tenant's event log: every event that reached the tenant's webhooks (this service's and the platform's, "
+            "also those no webhook subscribed to), newest first, by type and time window; one event with what became "
+            "of it at each webhook."
+        ),
     },
     {
         "name": "API keys",
@@ -172,6 +184,8 @@ PATH_PARAMETER_DESCRIPTIONS = {
     "webhook_id": "The webhook's id (`wh_` and a ULID).",
     "api_key_id": "The API key's id (`key_` and a ULID); not the key itself.",
     "delivery_id": "The delivery's id: its message id (`msg_` and a ULID), the `webhook-id` header of its attempts.",
+    "event_id": "The event's id in the tenant's event log (`evt_` and a ULID of when it happened), as GET /events lists it.",
+    "job_id": "The recover or replay job's id (`job_` and a ULID), as its `Location` names it.",
 }
 
 # What a function module's INIT reads (it builds its use cases at import): placeholders, as
@@ -181,6 +195,7 @@ PLACEHOLDER_ENVIRONMENT = {
     "TABLE_NAME": "openapi",
     "EVENT_BUS_NAME": "openapi",
     "DELIVERY_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/000000000000/openapi",
+    "JOB_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/000000000000/openapi-jobs",
     "POWERTOOLS_TRACE_DISABLED": "true",
 }
 
@@ -296,6 +311,8 @@ def _finish(document: dict[str, Any], idempotent: set[tuple[str, str]], iam: set
         "webhook_id": (constraints.WEBHOOK_ID_PATTERN, constraints.WEBHOOK_ID_EXAMPLE),
         "api_key_id": (constraints.API_KEY_ID_PATTERN, constraints.API_KEY_ID_EXAMPLE),
         "delivery_id": (constraints.MESSAGE_ID_PATTERN, constraints.MESSAGE_ID_EXAMPLE),
+        "event_id": (constraints.EVENT_ID_PATTERN, constraints.EVENT_ID_EXAMPLE),
+        "job_id": (constraints.JOB_ID_PATTERN, constraints.JOB_ID_EXAMPLE),
     }
     document["tags"] = TAGS
     components = document.setdefault("components", {})
@@ -531,10 +548,18 @@ def _add_webhook_messages(document: dict[str, Any], template: Template) -> None:
             "title": f"{name}Message",
             "description": f"What a webhook receives for `{event_type}`: the Standard Webhooks envelope.",
             "type": "object",
-            "required": ["type", "timestamp", "data"],
+            "required": ["type", "timestamp", "data", *(["test"] if event_type == TEST_EVENT_TYPE else [])],
             "additionalProperties": False,
             "properties": {
                 "type": {"type": "string", "const": event_type, "description": "The event type."},
+                "test": {
+                    "type": "boolean",
+                    "const": True,
+                    "description": (
+                        "Only on a test message (POST /webhooks/{id}/test): a sample, not a real event. "
+                        "A real event's body has no `test` field."
+                    ),
+                },
                 "timestamp": {
                     "type": "string",
                     "format": "date-time",
@@ -543,7 +568,7 @@ def _add_webhook_messages(document: dict[str, Any], template: Template) -> None:
                 "data": {"$ref": f"#/components/schemas/{name}Data"},
             },
         }
-        body = message_body(event_type, when, data)
+        body = message_body(event_type, when, data, test=event_type == TEST_EVENT_TYPE)
         timestamp = int(when.timestamp())
         signature = sign(message_id=c.MESSAGE_ID_EXAMPLE, timestamp=timestamp, body=body, secrets=[c.SIGNING_SECRET_EXAMPLE])
         webhooks[event_type] = {

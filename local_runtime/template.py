@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -162,7 +163,10 @@ class Template:
         # Literal segments beat parameters, as in API Gateway: longer literal prefixes first.
         return sorted(routes, key=lambda route: (route.path.count("{"), -len(route.path)))
 
-    def stream_subscriptions(self) -> list[StreamSubscription]:
+    def stream_subscriptions(self, parameters: Mapping[str, Any] | None = None) -> list[StreamSubscription]:
+        """The DynamoDB stream event sources. A property written as ``!Ref <Parameter>`` (the
+        relay's ``MaximumRetryAttempts``) takes its value from ``parameters``, else the
+        parameter's Default, as a deploy with those parameter overrides would."""
         subscriptions = []
         for name, resource in self.resources_of_type("AWS::Serverless::Function").items():
             for event in resource["Properties"].get("Events", {}).values():
@@ -177,11 +181,24 @@ class Template:
                         table=props["Stream"]["Fn::GetAtt"][0],
                         batch_size=int(props.get("BatchSize", 100)),
                         filter_patterns=patterns,
-                        maximum_retry_attempts=int(props.get("MaximumRetryAttempts", -1)),
+                        maximum_retry_attempts=int(self._parameter_value(props.get("MaximumRetryAttempts", -1), parameters)),
                         on_failure_queue=destination["Fn::GetAtt"][0] if destination else None,
                     )
                 )
         return subscriptions
+
+    def _parameter_value(self, value: Any, parameters: Mapping[str, Any] | None) -> Any:
+        """``value`` as written, or the parameter a ``{"Ref": name}`` names: from ``parameters``,
+        else its Default. Other intrinsics are not followed here."""
+        if not (isinstance(value, dict) and set(value) == {"Ref"}):
+            return value
+        name = value["Ref"]
+        if parameters is not None and name in parameters:
+            return parameters[name]
+        spec = self.raw.get("Parameters", {}).get(name)
+        if spec is None or "Default" not in spec:
+            raise ValueError(f"template.yaml: !Ref {name} is not a parameter with a Default")
+        return spec["Default"]
 
     def queue_subscriptions(self) -> list[QueueSubscription]:
         subscriptions = []

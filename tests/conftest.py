@@ -47,6 +47,24 @@ def load_function(folder: str) -> ModuleType:
     return module
 
 
+E2E_TESTS = Path(__file__).parent / "e2e"
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the marks
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``make test``: ``-n`` with ``--dist loadgroup``, pyproject.toml's
+    default), the end-to-end tests stay together on one worker, in file order:
+    ``test_zz_logs_hold_no_secret.py`` reads what the others' runtimes logged (this process's
+    ``tests.e2e.runtime.RUNTIME_LOGS``), and ``test_readme_walkthrough.py`` takes fixed ports.
+    Every other module goes to one worker whole, so that its module-scoped fixtures (``sam build``,
+    a moto server) are set up once, not once per worker."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        group = "e2e" if item.path.is_relative_to(E2E_TESTS) else item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(scope="session")
 def template() -> Template:
     return Template.load()

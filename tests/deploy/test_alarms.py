@@ -31,6 +31,7 @@ MAX_ALARM_METRICS = 10
 MISSING_DATA = {
     "WebhookEventDeadLetterQueueAlarm": "notBreaching",  # SQS stops reporting idle, empty queues
     "WebhookDeliveryDeadLetterQueueAlarm": "notBreaching",
+    "WebhookJobDeadLetterQueueAlarm": "notBreaching",
     "OutboxRelayFailureQueueAlarm": "notBreaching",
     "OutboxRelayIteratorAgeAlarm": "notBreaching",  # reported per invocation: no data, nothing to relay
     "OutboxUnpublishedAgeAlarm": "breaching",  # the sweeper reports every minute: silence is a failure
@@ -42,6 +43,8 @@ MISSING_DATA = {
     "WebhookFunctionThrottlesAlarm": "notBreaching",
     "EventAndDeliveryFunctionErrorsAlarm": "notBreaching",
     "EventAndDeliveryFunctionThrottlesAlarm": "notBreaching",
+    "EventLogAndJobFunctionErrorsAlarm": "notBreaching",
+    "EventLogAndJobFunctionThrottlesAlarm": "notBreaching",
     "WebhookMessagesFailedAlarm": "notBreaching",  # written only when it happens
     "WebhooksDisabledAlarm": "notBreaching",
     "WebhookAttemptFailureRateAlarm": "notBreaching",  # no attempts, nothing failed

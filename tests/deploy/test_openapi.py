@@ -19,6 +19,8 @@ from integration.domain.event_types import SERVICE_EVENT_TYPES
 from integration.domain.signing import message_body
 from integration.entrypoints.http.schemas.constraints import (
     API_KEY_ID_PATTERN,
+    EVENT_ID_PATTERN,
+    JOB_ID_PATTERN,
     MESSAGE_ID_PATTERN,
     SIGNING_SECRET_EXAMPLE,
     WEBHOOK_ID_PATTERN,
@@ -95,7 +97,7 @@ def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]
 
 def test_every_operation_has_a_readable_unique_operation_id_a_declared_tag_and_a_summary(document: dict[str, Any]) -> None:
     declared = [tag["name"] for tag in document["tags"]]
-    assert declared == ["Webhooks", "Deliveries", "API keys", "Event types", "Scopes"]
+    assert declared == ["Webhooks", "Deliveries", "Events", "API keys", "Event types", "Scopes"]
     assert all(tag["description"] for tag in document["tags"])
     ids = []
     for method, where, operation in operations(document):
@@ -123,6 +125,9 @@ def test_the_operation_ids_follow_the_naming_rule(document: dict[str, Any]) -> N
         ("get", "/webhooks/{webhook_id}/deliveries"): "listWebhookDeliveries",
         ("get", "/webhooks/{webhook_id}/deliveries/{delivery_id}"): "getWebhookDelivery",
         ("post", "/webhooks/{webhook_id}/deliveries/{delivery_id}/retry"): "retryWebhookDelivery",
+        ("post", "/webhooks/{webhook_id}/recover"): "recoverWebhook",
+        ("post", "/webhooks/{webhook_id}/replay"): "replayWebhook",
+        ("get", "/webhooks/{webhook_id}/jobs/{job_id}"): "getWebhookJob",
         ("post", "/api-keys"): "createApiKey",
         ("get", "/api-keys"): "listApiKeys",
         ("get", "/api-keys/{api_key_id}"): "getApiKey",
@@ -130,13 +135,21 @@ def test_the_operation_ids_follow_the_naming_rule(document: dict[str, Any]) -> N
         ("post", "/api-keys/verify"): "verifyApiKey",
         ("patch", "/api-keys/{api_key_id}"): "updateApiKey",
         ("post", "/api-keys/{api_key_id}/roll"): "rollApiKey",
+        ("get", "/events"): "listEvents",
+        ("get", "/events/{event_id}"): "getEvent",
         ("get", "/event-types"): "listEventTypes",
         ("get", "/scopes"): "listScopes",
     }
 
 
 def test_every_id_path_parameter_carries_its_pattern(document: dict[str, Any]) -> None:
-    patterns = {"webhook_id": WEBHOOK_ID_PATTERN, "api_key_id": API_KEY_ID_PATTERN, "delivery_id": MESSAGE_ID_PATTERN}
+    patterns = {
+        "webhook_id": WEBHOOK_ID_PATTERN,
+        "api_key_id": API_KEY_ID_PATTERN,
+        "delivery_id": MESSAGE_ID_PATTERN,
+        "event_id": EVENT_ID_PATTERN,
+        "job_id": JOB_ID_PATTERN,
+    }
     for method, path, operation in operations(document):
         for parameter in operation.get("parameters", []):
             if parameter["in"] == "path":
@@ -171,9 +184,10 @@ def test_every_webhook_example_is_a_message_as_delivery_sends_it_and_signed_as_d
         example = content["example"]
         errors = [error.message for error in validator(document, content["schema"]).iter_errors(example)]
         assert not errors, (event_type, errors)
-        assert list(example) == ["type", "timestamp", "data"] and example["type"] == event_type
+        test = event_type == "webhook.test"  # the ping is a test message: its body ends with "test": true
+        assert list(example) == ["type", "timestamp", "data", *(["test"] if test else [])] and example["type"] == event_type
         when = datetime.fromisoformat(example["timestamp"])
-        body = message_body(event_type, when, example["data"])
+        body = message_body(event_type, when, example["data"], test=test)
         assert json.loads(body) == example
         headers = {parameter["name"]: parameter["example"] for parameter in operation["parameters"]}
         assert headers["webhook-timestamp"] == str(int(when.timestamp()))

@@ -92,22 +92,38 @@ EXPECTED_ACTIONS = {
     "UpdateWebhookFunction": {"dynamodb:GetItem", "dynamodb:PutItem"} | WRITE_KEY,
     "PatchWebhookFunction": {"dynamodb:GetItem", "dynamodb:PutItem"} | WRITE_KEY,
     "DeleteWebhookFunction": {"dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"} | WRITE_KEY,
-    "ListEventTypesFunction": set(),
+    "ListEventTypesFunction": {"ssm:GetParametersByPath"},  # the platform's event schemas
     "ListScopesFunction": set(),
     "OutboxRelayFunction": {"events:PutEvents", "dynamodb:UpdateItem"} | WRITE_KEY,  # reads the stream, marks what it published
     "OutboxSweeperFunction": {"dynamodb:Query", "dynamodb:UpdateItem", "events:PutEvents"} | WRITE_KEY,
     "ListWebhookDeliveriesFunction": {"dynamodb:GetItem", "dynamodb:Query"} | READ_KEY,
     "GetWebhookDeliveryFunction": {"dynamodb:GetItem"} | READ_KEY,
     "RetryWebhookDeliveryFunction": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "sqs:SendMessage"} | WRITE_KEY,
-    "TestWebhookFunction": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "sqs:SendMessage"} | WRITE_KEY,
+    "TestWebhookFunction": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "sqs:SendMessage", "ssm:GetParametersByPath"}
+    | WRITE_KEY,
     "RotateWebhookSecretFunction": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"} | WRITE_KEY,
-    "WebhookFanOutFunction": {"dynamodb:Query", "sqs:SendMessage"} | READ_KEY,
+    "WebhookFanOutFunction": {"dynamodb:Query", "dynamodb:UpdateItem", "sqs:SendMessage"} | WRITE_KEY,  # UpdateItem: the event log
+    "ListEventsFunction": {"dynamodb:Query"} | READ_KEY,
+    "GetEventFunction": {"dynamodb:GetItem", "dynamodb:BatchGetItem"} | READ_KEY,
     "WebhookDeliveryFunction": {"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem", "sqs:ChangeMessageVisibility"} | WRITE_KEY,
+    "RecoverWebhookFunction": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "sqs:SendMessage"} | WRITE_KEY,
+    "ReplayWebhookFunction": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "sqs:SendMessage"} | WRITE_KEY,
+    "GetWebhookJobFunction": {"dynamodb:GetItem"} | READ_KEY,
+    # jobs and their lock, the delivery log, the event log, the webhook's health; the next step
+    "WebhookJobWorkerFunction": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "sqs:SendMessage"}
+    | WRITE_KEY,
 }
 TABLE = {"Fn::GetAtt": ["Table", "Arn"]}
 TABLE_INDEX = {"Fn::Sub": "${Table.Arn}/index/GSI1"}
 EVENT_BUS = {"Fn::GetAtt": ["EventBus", "Arn"]}
 DELIVERY_QUEUE = {"Fn::GetAtt": ["WebhookDeliveryQueue", "Arn"]}
+JOB_QUEUE = {"Fn::GetAtt": ["WebhookJobQueue", "Arn"]}
+SCHEMAS_PATH = {
+    "Fn::If": ["HasPlatformEventSchemasPath", {"Ref": "PlatformEventSchemasPath"}, {"Fn::Sub": "/${ServiceName}/${Stage}/event-schemas/"}]
+}
+PLATFORM_EVENT_SCHEMAS = {
+    "Fn::Sub": ["arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${Path}*", {"Path": SCHEMAS_PATH}]
+}
 TABLE_KEY = {"Ref": "TableKmsKeyArn"}
 KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
@@ -144,7 +160,8 @@ def test_function_policies_are_least_privilege(template: Template, function: str
         if only_with_key:  # the key, and only while TableKmsKeyArn names one
             assert resources == [TABLE_KEY] and listed(statement["Action"]) <= WRITE_KEY
         else:
-            assert all(resource in (TABLE, TABLE_INDEX, EVENT_BUS, DELIVERY_QUEUE) for resource in resources)
+            assert all(resource in (TABLE, TABLE_INDEX, EVENT_BUS, DELIVERY_QUEUE, JOB_QUEUE, PLATFORM_EVENT_SCHEMAS) for resource in resources)
+            assert resources != [PLATFORM_EVENT_SCHEMAS] or listed(statement["Action"]) == {"ssm:GetParametersByPath"}
         actions |= listed(statement["Action"])
     assert actions == EXPECTED_ACTIONS[function]
 
@@ -225,6 +242,16 @@ def test_relay_is_fed_only_outbox_inserts_with_partial_failures_and_a_failure_qu
     assert stream["ParallelizationFactor"] == 1  # one batch per shard at a time keeps the order
 
 
+def test_the_relay_retry_budget_is_a_bounded_parameter_the_local_runtime_follows(template: Template) -> None:
+    stream = template.resources["OutboxRelayFunction"]["Properties"]["Events"]["Outbox"]["Properties"]
+    assert stream["MaximumRetryAttempts"] == {"Ref": "OutboxRelayMaximumRetryAttempts"}
+    spec = template.raw["Parameters"]["OutboxRelayMaximumRetryAttempts"]
+    assert spec["Type"] == "Number" and spec["Default"] == 10
+    assert 1 <= spec["MinValue"] and spec["MaxValue"] <= 20  # every deployable value retries, and gives up
+    (subscription,) = template.stream_subscriptions({"OutboxRelayMaximumRetryAttempts": "2"})
+    assert subscription.maximum_retry_attempts == 2
+
+
 def test_every_function_has_a_sample_event_that_it_accepts(template: Template) -> None:
     for name, function in template.functions().items():
         sample = PROJECT_ROOT / "events" / f"{function.code_uri.name}.json"
@@ -249,7 +276,7 @@ def test_every_function_starts_with_the_environment_the_template_gives_it(
     each function every variable those need, or it would fail every cold start."""
     for logical_id, function in template.functions().items():
         with monkeypatch.context() as env:
-            for name in ("TABLE_NAME", "EVENT_BUS_NAME", "DELIVERY_QUEUE_URL"):
+            for name in ("TABLE_NAME", "EVENT_BUS_NAME", "DELIVERY_QUEUE_URL", "JOB_QUEUE_URL"):
                 env.delenv(name, raising=False)
             for name, value in aws.function_environment(logical_id).items():
                 env.setenv(name, value)
@@ -283,6 +310,21 @@ def test_webhook_queues_have_dead_letter_queues_and_outlive_the_retry_schedule(t
     assert delivery["RedrivePolicy"]["maxReceiveCount"] > MAX_ATTEMPTS
     # A message outlives the longest schedule allowed, plus its last attempt's visibility timeout.
     assert delivery["MessageRetentionPeriod"] > MAX_TOTAL_SECONDS + delivery["VisibilityTimeout"]
+
+
+def test_the_job_queue_feeds_one_step_at_a_time_has_a_dead_letter_queue_and_outlives_a_step(template: Template) -> None:
+    (subscription,) = [s for s in template.queue_subscriptions() if s.function == "WebhookJobWorkerFunction"]
+    assert subscription.queue == "WebhookJobQueue" and subscription.batch_size == 1 and subscription.report_batch_item_failures
+    queue = template.resources["WebhookJobQueue"]["Properties"]
+    assert queue["VisibilityTimeout"] >= 6 * template.functions()["WebhookJobWorkerFunction"].timeout  # AWS's advice for Lambda
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["WebhookJobDeadLetterQueue", "Arn"]}
+    assert queue["SqsManagedSseEnabled"] is True
+    assert template.resources["WebhookJobDeadLetterQueue"]["Properties"]["SqsManagedSseEnabled"] is True
+    from integration.domain.jobs import JOB_LEASE, STEP_TIME_RESERVE_MS
+
+    # A step ends with time to spare, and a crashed step comes back before its job's lease runs out.
+    assert template.functions()["WebhookJobWorkerFunction"].timeout * 1000 > 2 * STEP_TIME_RESERVE_MS
+    assert queue["VisibilityTimeout"] < JOB_LEASE.total_seconds()
 
 
 def test_every_route_is_throttled_and_issuing_credentials_more_strictly(template: Template) -> None:
@@ -353,3 +395,29 @@ def test_checkov_finds_nothing_but_the_skips_the_template_explains(template: Tem
     # Every skip in the template's metadata names a check that applies to its resource.
     assert report["summary"]["skipped"] == sum(len(entries) for entries in checkov_skips(template).values())
     assert done.returncode == 0, done.stderr[-4000:]
+
+
+@pytest.mark.parametrize("function", ["ListEventTypesFunction", "TestWebhookFunction"])
+def test_the_platform_event_schemas_path_is_the_one_the_function_reads_and_is_granted(template: Template, function: str) -> None:
+    """PLATFORM_EVENT_SCHEMAS_PATH and the ssm:GetParametersByPath grant name the same path, by
+    default /<ServiceName>/<Stage>/event-schemas/, else the PlatformEventSchemasPath parameter."""
+    properties = template.resources[function]["Properties"]
+    for parameters, path in [
+        ({}, "/integration/dev/event-schemas/"),
+        ({"Stage": "prod"}, "/integration/prod/event-schemas/"),
+        ({"PlatformEventSchemasPath": "/platform/schemas/"}, "/platform/schemas/"),
+    ]:
+        stack = Stack(template, parameters)
+        assert stack.resolve(properties["Environment"]["Variables"]["PLATFORM_EVENT_SCHEMAS_PATH"]) == path
+        granted = [
+            statement["Resource"]
+            for policy in stack.resolve(properties["Policies"])
+            for statement in policy["Statement"]
+            if statement["Action"] == "ssm:GetParametersByPath"
+        ]
+        assert granted == [f"arn:aws:ssm:us-east-1:123456789012:parameter{path}*"]
+    pattern = re.compile(template.raw["Parameters"]["PlatformEventSchemasPath"]["AllowedPattern"])
+    for accepted in ("", "/", "/platform/event-schemas/", "/a.b/c_d-e/"):
+        assert pattern.fullmatch(accepted), accepted
+    for refused in ("platform/", "/platform", "//", "/a//b/", "/a b/"):
+        assert not pattern.fullmatch(refused), refused

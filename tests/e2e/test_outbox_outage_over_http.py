@@ -23,8 +23,12 @@ from tests.webhook_receiver import Receiver, running_receiver
 
 pytestmark = pytest.mark.e2e
 
-# The sweeper every 2 s for events 2 s old (deployed: every minute, for events 5 minutes old).
-OVERRIDES = "OutboxSweepSchedule='rate(2 seconds)' OutboxRepublishAfterSeconds=2 WebhookRetrySchedule=0s,1s,1s,1s,1s"
+# The sweeper every 2 s for events 2 s old (deployed: every minute, for events 5 minutes old); the
+# stream relay gives up on a batch after 2 retries (deployed: 10), so after 3 attempts, not 11.
+OVERRIDES = (
+    "OutboxSweepSchedule='rate(2 seconds)' OutboxRepublishAfterSeconds=2 WebhookRetrySchedule=0s,1s,1s,1s,1s"
+    " OutboxRelayMaximumRetryAttempts=2"
+)
 RELAY_GIVES_UP_WITHIN_SECONDS = 90.0
 ARRIVAL_SECONDS = 30.0
 TENANT = "outage-tenant"

@@ -150,6 +150,9 @@ def test_the_readme_walkthrough_runs_as_written(readme_runtime: LocalRuntime) ->
     ):
         assert expected in output, f"{expected!r} missing; {context}"
     assert "REJECTED" not in output, context  # no request failed verification, rotation included
+    # The replay job finished, and re-sent the key events with their original webhook-ids.
+    assert re.search(r'"kind":\s*"replay".*"status":\s*"done"', output), context
+    assert re.search(r"verified ApiKeyCreated msg_\w+ \(duplicate, ignored\)", output), context
 
 
 def test_walkthrough_blocks_are_found_only_after_the_marker() -> None:

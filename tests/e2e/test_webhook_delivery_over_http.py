@@ -315,3 +315,34 @@ def test_another_tenant_sees_none_of_tenant_demos_deliveries_and_receives_none_o
             assert mine["id"].encode() not in request.body and b"webhook.test" not in request.body
         listed = get(delivery_runtime, f"/webhooks/{theirs['id']}/deliveries", key=other_key)["items"]
         assert {item["id"] for item in listed} == {request.headers["webhook-id"] for request in others.requests}
+
+
+def test_the_event_log_shows_a_delivered_event_with_its_outcome_and_only_to_its_tenant(
+    delivery_runtime: LocalRuntime, receiver: Receiver, webhooks: Webhooks
+) -> None:
+    subscriber = webhooks.create(receiver.url + "/log", ["WebhookCreated"], name="event log")
+    created = webhooks.create(receiver.url + "/quiet", [UNUSED_EVENT_TYPE], name="event log, the event")
+    request = arrival(receiver, of_type("WebhookCreated", webhookId=created["id"]))
+    event_id = request.json()["data"]["eventId"]
+    delivery_id = request.headers["webhook-id"]
+
+    listed = get(delivery_runtime, "/events?type=WebhookCreated&limit=100")["items"]
+    (logged,) = [item for item in listed if item["id"] == event_id]  # the service's own eventId
+    assert logged["data"] == request.json()["data"] and subscriber["id"] in logged["webhook_ids"]
+    assert logged["occurred_at"] == request.json()["data"]["occurredAt"]
+    shown = wait_until(
+        lambda: (
+            (event := get(delivery_runtime, f"/events/{event_id}"))
+            and any(o["delivery_id"] == delivery_id and o["status"] == "succeeded" for o in event["deliveries"])
+            and event
+        ),
+        timeout=ARRIVAL_SECONDS,
+        what="the delivery outcome in the event log",
+    )
+    (outcome,) = [o for o in shown["deliveries"] if o["webhook_id"] == subscriber["id"]]
+    assert (outcome["delivery_id"], outcome["attempt_count"], outcome["last_status_code"]) == (delivery_id, 1, 200)
+
+    other_key = admin_create_key(delivery_runtime, OTHER_TENANT, "webhooks:read")
+    status, _, problem = delivery_runtime.request("GET", f"/events/{event_id}", key=other_key)
+    assert status == 404, problem
+    assert event_id not in {item["id"] for item in get(delivery_runtime, "/events?limit=100", key=other_key)["items"]}

@@ -16,7 +16,7 @@ from integration.event_schemas import load_schema
 from local_runtime.resources import Stack
 from tests.conftest import Api
 
-ITEM_FIELDS = {"type", "description", "schema", "origin"}
+ITEM_FIELDS = {"type", "description", "schema", "example", "origin"}
 
 
 def catalogue(api: Api, **call: Any) -> dict[str, Any]:
@@ -45,6 +45,9 @@ def test_lists_every_service_event_type_with_its_schema(api: Api) -> None:
         assert item["schema"] == load_schema(event_type)
         assert item["description"] == load_schema(event_type)["description"]
         Draft202012Validator.check_schema(item["schema"])
+        assert item["example"] == load_schema(event_type)["examples"][0]
+        validator = Draft202012Validator(item["schema"], format_checker=Draft202012Validator.FORMAT_CHECKER)
+        assert list(validator.iter_errors(item["example"])) == []
 
 
 def test_a_served_schema_validates_what_the_service_publishes(api: Api) -> None:
@@ -58,7 +61,7 @@ def test_a_served_schema_validates_what_the_service_publishes(api: Api) -> None:
     assert list(validator.iter_errors({**detail, "secret": "whsec_x"}))
 
 
-def test_platform_event_types_are_listed_without_a_schema(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_platform_event_types_are_listed_without_a_schema_when_none_is_published(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PLATFORM_EVENT_TYPES", "invoice.paid, order.created,WebhookCreated")
     api.cold_start()
     body = catalogue(api)
@@ -66,7 +69,7 @@ def test_platform_event_types_are_listed_without_a_schema(api: Api, monkeypatch:
     items = by_type(body)
     for platform_type in ("invoice.paid", "order.created"):
         assert items[platform_type]["origin"] == "platform"
-        assert items[platform_type]["schema"] is None
+        assert items[platform_type]["schema"] is None and items[platform_type]["example"] is None
         assert items[platform_type]["description"]
     # A platform type that repeats a service type stays the service's, with its schema.
     assert items["WebhookCreated"]["origin"] == "service"

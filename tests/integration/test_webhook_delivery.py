@@ -285,9 +285,11 @@ def test_the_same_event_handled_twice_keeps_one_message_id(aws: Any, api: Api, m
     use_delivery_environment(aws, monkeypatch)
     with running_receiver() as receiver, running_pipeline(aws):
         hook = create_webhook(api, receiver.url)
-        # The relay re-publishes an event with the same eventId after a partial failure.
+        # The relay re-publishes an event with the same detail (eventId, occurredAt) after a
+        # partial failure; the bus time of each copy is its own.
+        detail = {"webhookId": hook["id"], "eventId": "evt_01M8JVWR7Q2BQDDWVMMXSCGK4F", "occurredAt": "2026-11-29T12:00:00.123Z"}
         for _ in range(2):
-            publish(aws, tenant="tenant-a", event_type="WebhookCreated", webhookId=hook["id"], eventId="evt_01M8JVWR7Q2BQDDWVMMXSCGK4F")
+            publish(aws, tenant="tenant-a", event_type="WebhookCreated", **detail)
         first, second = receiver.wait_for(2)
         time.sleep(0.3)
 

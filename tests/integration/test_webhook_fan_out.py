@@ -77,7 +77,7 @@ def test_one_query_and_batches_of_ten_for_twelve_subscribed_webhooks(aws: Any, a
 
     assert fan_out_pending_events(aws) == {"batchItemFailures": []}
     dynamodb_calls, sqs_calls = (counter.calls for counter in counted)
-    assert dynamodb_calls == ["Query"]
+    assert dynamodb_calls == ["Query", "UpdateItem"]  # the subscribers, then the event log's record
     assert sqs_calls == ["SendMessageBatch", "SendMessageBatch"]
     queued = [json.loads(message["Body"]) for message in receive_all(aws.queue_url("WebhookDeliveryQueue"))]
     assert sorted(body["webhookId"] for body in queued) == sorted(hook["id"] for hook in hooks)

@@ -5,7 +5,7 @@ start, or under ``TYPE_CHECKING``): a lazy import is still a dependency.
 
     functions/*/app.py     -> anything but infrastructure (adapters come from wiring)
     integration.entrypoints -> domain, application, wiring, settings, observability, tracing, event_schemas
-    integration.wiring      -> domain, application, infrastructure, settings (the only composition root)
+    integration.wiring      -> domain, application, infrastructure, settings, event_schemas (the only composition root)
     integration.infrastructure -> domain (outbound adapters only)
     integration.application -> domain
     integration.domain      -> domain only; no AWS SDK, no Powertools, no pydantic
@@ -31,7 +31,7 @@ ALLOWED: dict[str, set[str]] = {
     "tracing": set(),
     "event_schemas": set(),
     "entrypoints": {"domain", "application", "entrypoints", "wiring", "settings", "observability", "tracing", "event_schemas"},
-    "wiring": {"domain", "application", "infrastructure", "settings"},
+    "wiring": {"domain", "application", "infrastructure", "settings", "event_schemas"},  # the service's schemas, for their examples
     "function": {"domain", "application", "entrypoints", "wiring", "settings", "observability", "tracing", "event_schemas"},
 }
 FRAMEWORKS = ("boto3", "botocore", "aws_lambda_powertools", "aws_xray_sdk", "pydantic")

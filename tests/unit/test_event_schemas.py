@@ -22,7 +22,7 @@ from integration.domain.api_keys import MAX_NAME_LENGTH as API_KEY_MAX_NAME_LENG
 from integration.domain.clock import TIMESTAMP_PATTERN
 from integration.domain.event_types import SERVICE_EVENT_TYPES, EventTypeCatalogue
 from integration.domain.events import DomainEvent
-from integration.domain.ids import new_id
+from integration.domain.ids import is_valid_id
 from integration.domain.url_policy import MAX_URL_LENGTH, UrlPolicy
 from integration.domain.webhooks import (
     DISABLED_GONE,
@@ -38,8 +38,10 @@ from integration.event_schemas import SCHEMA_EVENT_TYPES, load_schema
 from local_runtime.template import PROJECT_ROOT
 
 AT = datetime(2030, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
-KEY_ID = new_id("key")
-WEBHOOK_ID = new_id("wh")
+# Fixed, well-formed ids (at AT): test ids stay the same from run to run and across pytest-xdist workers.
+KEY_ID = "key_01Q3G996SE28T5CY4GNF6YY4HM"
+PREVIOUS_KEY_ID = "key_01Q3G996SE5CY4TQKFE20S58XM"
+WEBHOOK_ID = "wh_01Q3G996SE1ZPWQ84RESA346NW"
 SAMPLES = PROJECT_ROOT / "events" / "eventbridge"
 SECRET_LOOKING = {
     "secret": "whsec_c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmU=",
@@ -59,7 +61,7 @@ FACTORY_CASES: dict[str, Callable[[], DomainEvent]] = {
     "ApiKeyRolled": lambda: events.api_key_rolled(
         api_key_id=KEY_ID,
         tenant_id="tenant-a",
-        previous_api_key_id=new_id("key"),
+        previous_api_key_id=PREVIOUS_KEY_ID,
         previous_key_expires_at=AT,
         created_by="oidc:auth0|5f7c8ec7c33c6c004bbafe82",
         at=AT,
@@ -256,17 +258,22 @@ def test_a_detail_missing_any_field_fails(case: str) -> None:
         assert errors(event_type_of(case), incomplete), f"{case} validates without {field}"
 
 
+def test_the_fixed_ids_are_well_formed() -> None:
+    """So a wrong-value case below fails on its prefix, not on a malformed id."""
+    assert is_valid_id(KEY_ID, "key") and is_valid_id(PREVIOUS_KEY_ID, "key") and is_valid_id(WEBHOOK_ID, "wh")
+
+
 @pytest.mark.parametrize(
     ("case", "field", "value"),
     [
-        ("ApiKeyCreated", "apiKeyId", new_id("wh")),
+        ("ApiKeyCreated", "apiKeyId", WEBHOOK_ID),
         ("ApiKeyCreated", "apiKeyId", "key_01ILLEGALCHARSILOU00000000"),
         ("ApiKeyCreated", "name", ""),
         ("ApiKeyCreated", "name", "x" * (API_KEY_MAX_NAME_LENGTH + 1)),
         ("ApiKeyRevoked", "tenantId", ""),
-        ("ApiKeyRevoked", "eventId", new_id("key")),
+        ("ApiKeyRevoked", "eventId", KEY_ID),
         ("ApiKeyRevoked", "eventId", "evt_1"),
-        ("WebhookCreated", "webhookId", new_id("key")),
+        ("WebhookCreated", "webhookId", KEY_ID),
         ("WebhookCreated", "url", "not a url"),
         ("WebhookCreated", "url", "/relative/path"),
         ("WebhookDeleted", "occurredAt", "2030-01-02T03:04:05"),  # no offset: not RFC 3339

@@ -44,6 +44,7 @@ def loaded_by(function: str) -> dict:
         "TABLE_NAME": "integration-test",
         "EVENT_BUS_NAME": "integration-test",
         "DELIVERY_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/integration-test-deliveries",
+        "JOB_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/integration-test-jobs",
     }
     done = subprocess.run([sys.executable, "-c", PROBE], env=env, cwd=folder, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -64,6 +65,8 @@ def test_the_authorizer_loads_no_xray_sdk_no_pydantic_and_no_event_handler():
         ("get_api_key", "integration.entrypoints.http.schemas.api_keys", ["webhooks", "deliveries", "event_types"]),
         ("get_webhook", "integration.entrypoints.http.schemas.webhooks", ["api_keys", "deliveries", "event_types"]),
         ("list_webhook_deliveries", "integration.entrypoints.http.schemas.deliveries", ["api_keys", "event_types"]),
+        ("list_events", "integration.entrypoints.http.schemas.events", ["api_keys", "webhooks", "deliveries", "event_types"]),
+        ("get_event", "integration.entrypoints.http.schemas.events", ["api_keys", "webhooks", "deliveries", "event_types"]),
     ],
 )
 def test_a_route_function_builds_only_its_own_resources_models(function, own, others):
@@ -87,7 +90,44 @@ def test_a_catalogue_function_makes_no_aws_call_and_never_imports_boto3_or_botoc
     assert "botocore.client" not in loaded  # Powertools imports the bare botocore package, which is cheap
 
 
-@pytest.mark.parametrize("function", ["authorizer", "get_webhook", "create_webhook", "webhook_fan_out"])
+LAZY_SSM_PROBE = """
+import json, sys
+import app
+at_init = "boto3" in sys.modules
+described = app.use_case.execute()  # the first read of the platform's schemas: SSM, here unreachable
+print(json.dumps({"at_init": at_init, "after_first_read": "boto3" in sys.modules, "types": [d.type for d in described]}))
+"""
+
+
+def test_with_platform_event_types_list_event_types_imports_boto3_only_on_its_first_read_of_ssm():
+    """The one path that needs AWS: the platform's schemas (SSM). boto3 comes with the first read,
+    never at INIT; an SSM that cannot be reached still gives the catalogue (without schemas)."""
+    folder = ROOT / "functions" / "list_event_types"
+    env = {
+        **{name: value for name, value in os.environ.items() if not name.startswith(("AWS_", "POWERTOOLS_"))},
+        "PYTHONPATH": os.pathsep.join([str(folder), str(ROOT / "layers" / "shared")]),
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",  # nothing listens: the read fails at once
+        "AWS_MAX_ATTEMPTS": "1",
+        "POWERTOOLS_SERVICE_NAME": "integration",
+        "PLATFORM_EVENT_TYPES": "invoice.paid",
+        "PLATFORM_EVENT_SCHEMAS_PATH": "/integration/test/event-schemas/",
+    }
+    done = subprocess.run([sys.executable, "-c", LAZY_SSM_PROBE], env=env, cwd=folder, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["at_init"] is False
+    assert found["after_first_read"] is True
+    assert found["types"][-1] == "invoice.paid"
+    assert "could not read platform event schemas from SSM" in done.stdout
+
+
+@pytest.mark.parametrize(
+    "function", ["authorizer", "get_webhook", "create_webhook", "webhook_fan_out", "recover_webhook", "get_webhook_job", "webhook_job_worker"]
+)
 def test_a_function_that_calls_aws_imports_boto3_during_init_not_on_its_first_request(function):
     assert "boto3" in set(loaded_by(function)["modules"])
 
@@ -103,8 +143,9 @@ def test_the_authorizer_s_first_client_is_not_traced_by_the_sdk():
         ("webhook_fan_out", ["botocore"]),
         ("outbox_relay", ["botocore"]),
         ("webhook_delivery", ["botocore", "httplib"]),
+        ("webhook_job_worker", ["botocore", "httplib"]),  # it POSTs to webhooks too
     ],
 )
-def test_the_tracer_patches_botocore_and_only_the_delivery_function_also_patches_http_client(function, patched):
+def test_the_tracer_patches_botocore_and_only_the_functions_that_post_to_webhooks_also_patch_http_client(function, patched):
     """botocore is patched whenever it is imported: at the first client, or before when imported earlier."""
     assert loaded_by(function)["patched"] == patched

@@ -20,8 +20,10 @@ import pytest
 from integration.domain.api_keys import API_KEY_ID_PREFIX, issue_api_key
 from integration.domain.deliveries import MESSAGE_ID_PREFIX, fanned_out_message_id
 from integration.domain.errors import InvalidFieldError
+from integration.domain.event_log import EVENT_ID_PREFIX
 from integration.domain.event_types import SERVICE_EVENT_TYPES, EventTypeCatalogue
 from integration.domain.ids import _CROCKFORD, is_valid_id, new_id
+from integration.domain.jobs import JOB_ID_PREFIX
 from integration.domain.url_policy import UrlPolicy
 from integration.domain.webhooks import WEBHOOK_ID_PREFIX, WebhookFields, WebhookRules, WebhookStatus
 from integration.entrypoints.http.schemas import constraints
@@ -80,6 +82,8 @@ def test_whitespace_is_exactly_what_str_strip_removes_and_the_url_class_adds_con
         (constraints.WEBHOOK_ID_PATTERN, WEBHOOK_ID_PREFIX),
         (constraints.API_KEY_ID_PATTERN, API_KEY_ID_PREFIX),
         (constraints.MESSAGE_ID_PATTERN, MESSAGE_ID_PREFIX),
+        (constraints.EVENT_ID_PATTERN, EVENT_ID_PREFIX),
+        (constraints.JOB_ID_PATTERN, JOB_ID_PREFIX),
     ],
 )
 def test_an_id_pattern_accepts_exactly_the_ids_the_domain_looks_up(pattern: str, prefix: str) -> None:

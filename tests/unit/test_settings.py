@@ -22,6 +22,7 @@ def test_an_empty_environment_gives_the_documented_defaults():
     assert settings.disable_failing_webhooks_after == timedelta(days=5)
     assert settings.disable_failing_webhooks_after_attempts == 5
     assert settings.delivery_log_retention == timedelta(days=30)
+    assert settings.event_log_retention == timedelta(days=30)
     assert settings.max_webhooks_per_tenant == 50
     assert (settings.webhook_allow_http, settings.webhook_allow_loopback) == (False, False)
     assert settings.oidc_issuer is None and settings.oidc_tenant_claim == "custom:tenant_id"
@@ -32,10 +33,12 @@ def test_values_are_read_typed_and_blank_means_the_default():
     settings = Settings.from_environ(
         {
             "TABLE_NAME": "t",
+            "JOB_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/jobs",
             "EVENT_SOURCE": "  ",
             "WEBHOOK_RETRY_SCHEDULE": "0s, 1m",
             "OUTBOX_REPUBLISH_AFTER_SECONDS": "60",
             "DELIVERY_LOG_RETENTION_DAYS": "7",
+            "EVENT_LOG_RETENTION_DAYS": "90",
             "WEBHOOK_ALLOW_HTTP": "TRUE",
             "WEBHOOK_ALLOW_LOOPBACK": "0",
             "PLATFORM_EVENT_TYPES": "invoice.paid, order.created",
@@ -43,10 +46,12 @@ def test_values_are_read_typed_and_blank_means_the_default():
         }
     )
     assert settings.table_name == "t"
+    assert settings.job_queue_url == "https://sqs.us-east-1.amazonaws.com/123456789012/jobs"
     assert settings.event_source == "integration"
     assert settings.retry_schedule == (0, 60)
     assert settings.outbox_republish_after == timedelta(seconds=60)
     assert settings.delivery_log_retention == timedelta(days=7)
+    assert settings.event_log_retention == timedelta(days=90)
     assert (settings.webhook_allow_http, settings.webhook_allow_loopback) == (True, False)
     assert settings.platform_event_types == ("invoice.paid", "order.created")
     assert settings.oidc_issuer == "https://issuer.example.com"
@@ -61,9 +66,16 @@ def test_values_are_read_typed_and_blank_means_the_default():
         ("DISABLE_FAILING_WEBHOOKS_AFTER_SECONDS", "-1", "must be at least 0"),
         ("OUTBOX_REPUBLISH_AFTER_SECONDS", "-1", "must be at least 0"),
         ("DELIVERY_LOG_RETENTION_DAYS", "1.5", "must be a whole number"),
+        ("EVENT_LOG_RETENTION_DAYS", "0", "must be at least 1"),
+        ("EVENT_LOG_RETENTION_DAYS", "a month", "must be a whole number"),
         ("WEBHOOK_ALLOW_HTTP", "maybe", "must be true or false"),
         ("WEBHOOK_RETRY_SCHEDULE", "5d", "'d'"),
         ("PLATFORM_EVENT_TYPES", "invoice paid", "invalid event types"),
+        ("PLATFORM_EVENT_SCHEMAS_PATH", "integration/event-schemas/", "starts and ends with '/'"),
+        ("PLATFORM_EVENT_SCHEMAS_PATH", "/integration/event-schemas", "starts and ends with '/'"),
+        ("PLATFORM_EVENT_SCHEMAS_PATH", "/integration//event-schemas/", "segments of letters"),
+        ("PLATFORM_EVENT_SCHEMAS_PATH", "/event schemas/", "segments of letters"),
+        ("PLATFORM_EVENT_SCHEMAS_TTL_SECONDS", "-1", "must be at least 0"),
     ],
 )
 def test_a_value_that_cannot_be_used_names_the_variable_the_value_and_the_rule(variable: str, value: str, rule: str):
@@ -77,6 +89,17 @@ def test_a_value_that_cannot_be_used_names_the_variable_the_value_and_the_rule(v
 @pytest.mark.parametrize(("variable", "edge"), [("MAX_WEBHOOKS_PER_TENANT", "1"), ("DISABLE_FAILING_WEBHOOKS_AFTER_SECONDS", "0")])
 def test_the_smallest_allowed_value_is_accepted(variable: str, edge: str):
     Settings.from_environ({variable: edge})
+
+
+def test_the_platform_event_schemas_path_and_ttl_are_read_and_default_to_not_read_and_300_seconds():
+    assert Settings.from_environ({}).platform_event_schemas_path is None
+    assert Settings.from_environ({}).platform_event_schemas_ttl == timedelta(seconds=300)
+    configured = Settings.from_environ(
+        {"PLATFORM_EVENT_SCHEMAS_PATH": "/integration/prod/event-schemas/", "PLATFORM_EVENT_SCHEMAS_TTL_SECONDS": "60"}
+    )
+    assert configured.platform_event_schemas_path == "/integration/prod/event-schemas/"
+    assert configured.platform_event_schemas_ttl == timedelta(seconds=60)
+    assert Settings.from_environ({"PLATFORM_EVENT_SCHEMAS_PATH": "/"}).platform_event_schemas_path == "/"
 
 
 def test_a_missing_resource_name_is_refused_where_it_is_needed_naming_the_variable():

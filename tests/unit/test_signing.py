@@ -254,6 +254,24 @@ def test_the_body_is_compact_utf8_json_with_type_timestamp_and_data_in_that_orde
     )
 
 
+def test_a_test_sample_s_body_ends_with_test_true_and_a_real_event_s_has_no_test_field() -> None:
+    at = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
+    data = {"webhookId": "wh_1", "name": "orders"}
+
+    real = message_body("WebhookCreated", at, data)
+    sample = message_body("WebhookCreated", at, data, test=True)
+
+    # A real event's bytes are what they were before test samples existed (signatures depend on them).
+    assert real == b'{"type":"WebhookCreated","timestamp":"2030-01-02T03:04:05.000Z","data":{"webhookId":"wh_1","name":"orders"}}'
+    assert message_body("WebhookCreated", at, data, test=False) == real
+    assert sample == (
+        b'{"type":"WebhookCreated","timestamp":"2030-01-02T03:04:05.000Z","data":{"webhookId":"wh_1","name":"orders"},"test":true}'
+    )
+    secret = new_signing_secret()
+    signed = headers(secrets=[secret], body=sample)
+    assert Receiver(secret).verify(sample, signed) == {**json.loads(real), "test": True}
+
+
 def test_the_body_keeps_the_data_keys_in_the_order_given() -> None:
     at = datetime(2030, 1, 2, tzinfo=UTC)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -55,6 +56,13 @@ def test_a_test_message_is_a_webhook_test_event_with_a_fresh_id() -> None:
     assert one.event_type == "webhook.test" and one.event_id is None
     assert one.id != two.id and is_valid_id(one.id, "msg")
     assert b'"type":"webhook.test"' in one.body()
+    assert one.test and one.body().endswith(b',"test":true}')
+
+
+def test_a_sample_of_an_event_type_carries_its_data_and_the_test_marker() -> None:
+    sample = new_test_message(tenant_id="acme", webhook_id="wh_a", now=NOW, event_type="invoice.paid", data={"invoiceId": "inv_1"})
+    assert (sample.event_type, sample.data, sample.event_id, sample.test) == ("invoice.paid", {"invoiceId": "inv_1"}, None, True)
+    assert json.loads(sample.body())["test"] is True
 
 
 def test_rotation_signs_with_both_secrets_until_the_grace_period_ends() -> None:

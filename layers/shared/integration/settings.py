@@ -15,6 +15,7 @@ variable                                    meaning                        defau
 ``EVENT_BUS_NAME``                          where domain events go         (required where used)
 ``EVENT_SOURCE`` [EventSource]              the events' ``source``         ``integration``
 ``DELIVERY_QUEUE_URL``                      the webhook delivery queue     (required where used)
+``JOB_QUEUE_URL``                           the recover/replay job queue   (required where used)
 ``OUTBOX_REPUBLISH_AFTER_SECONDS``          the sweeper republishes        300
                                             events unpublished this long
 ``WEBHOOK_RETRY_SCHEDULE``                  delays before each attempt     ``0s,5s,5m,30m,2h,5h,10h,10h``
@@ -24,8 +25,14 @@ variable                                    meaning                        defau
 ``WEBHOOK_SECRET_GRACE_PERIOD_SECONDS``     the old secret's time after    86400
                                             a rotation
 ``DELIVERY_LOG_RETENTION_DAYS``             delivery records expire (TTL)  30
+``EVENT_LOG_RETENTION_DAYS``                the tenants' event logs        30
+                                            expire (TTL)
 ``PLATFORM_EVENT_TYPES``                    the platform's event types,    (none)
                                             comma-separated
+``PLATFORM_EVENT_SCHEMAS_PATH``             SSM path of the platform's     (none: not read)
+[PlatformEventSchemasPath]                  event schemas, ``/.../``
+``PLATFORM_EVENT_SCHEMAS_TTL_SECONDS``      how long one read of them      300
+[PlatformEventSchemasCacheSeconds]          is served
 ``PLATFORM_SCOPES`` [PlatformScopes]        the platform's scopes keys     (none)
                                             may carry, comma-separated,
                                             name or name=description
@@ -46,6 +53,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -79,13 +87,17 @@ class Settings:
     event_bus_name: str | None = None
     event_source: str = DEFAULT_EVENT_SOURCE
     delivery_queue_url: str | None = None
+    job_queue_url: str | None = None
     outbox_republish_after: timedelta = timedelta(seconds=300)
     retry_schedule: tuple[int, ...] = parse_retry_schedule(DEFAULT_RETRY_SCHEDULE)
     disable_failing_webhooks_after: timedelta = timedelta(days=5)
     disable_failing_webhooks_after_attempts: int = DEFAULT_DISABLE_AFTER_ATTEMPTS
     webhook_secret_grace_period: timedelta = timedelta(hours=24)
     delivery_log_retention: timedelta = timedelta(days=30)
+    event_log_retention: timedelta = timedelta(days=30)
     platform_event_types: tuple[str, ...] = ()
+    platform_event_schemas_path: str | None = None
+    platform_event_schemas_ttl: timedelta = timedelta(seconds=300)
     platform_scopes: tuple[tuple[str, str | None], ...] = ()
     """``(name, description or None)`` of each platform scope, in the order configured."""
     max_webhooks_per_tenant: int = DEFAULT_MAX_WEBHOOKS_PER_TENANT
@@ -107,6 +119,7 @@ class Settings:
             event_bus_name=read.text("EVENT_BUS_NAME"),
             event_source=read.text("EVENT_SOURCE") or DEFAULT_EVENT_SOURCE,
             delivery_queue_url=read.text("DELIVERY_QUEUE_URL"),
+            job_queue_url=read.text("JOB_QUEUE_URL"),
             outbox_republish_after=read.seconds("OUTBOX_REPUBLISH_AFTER_SECONDS", cls.outbox_republish_after, minimum=0),
             retry_schedule=read.parsed("WEBHOOK_RETRY_SCHEDULE", parse_retry_schedule, cls.retry_schedule),
             disable_failing_webhooks_after=read.seconds(
@@ -119,7 +132,10 @@ class Settings:
             delivery_log_retention=timedelta(
                 days=read.number("DELIVERY_LOG_RETENTION_DAYS", cls.delivery_log_retention.days, minimum=1)
             ),
+            event_log_retention=timedelta(days=read.number("EVENT_LOG_RETENTION_DAYS", cls.event_log_retention.days, minimum=1)),
             platform_event_types=read.parsed("PLATFORM_EVENT_TYPES", parse_platform_event_types, ()),
+            platform_event_schemas_path=read.parsed("PLATFORM_EVENT_SCHEMAS_PATH", parse_parameter_path, None),
+            platform_event_schemas_ttl=read.seconds("PLATFORM_EVENT_SCHEMAS_TTL_SECONDS", cls.platform_event_schemas_ttl, minimum=0),
             platform_scopes=read.parsed("PLATFORM_SCOPES", parse_platform_scopes, ()),
             max_webhooks_per_tenant=read.number("MAX_WEBHOOKS_PER_TENANT", cls.max_webhooks_per_tenant, minimum=1),
             webhook_allow_http=read.flag("WEBHOOK_ALLOW_HTTP"),
@@ -176,6 +192,20 @@ class _Reader:
         if value in _FALSE:
             return False
         raise SettingsError(variable, value, "must be true or false")
+
+
+_PARAMETER_PATH = re.compile(r"^(/[A-Za-z0-9_.-]+)*/$")
+MAX_PARAMETER_PATH_LENGTH = 900  # of SSM's 1011 characters for a name: room for the event type
+
+
+def parse_parameter_path(value: str) -> str:
+    """An SSM Parameter Store path: starts and ends with ``/``, segments of ``A-Z a-z 0-9 _ . -``."""
+    if not _PARAMETER_PATH.match(value) or len(value) > MAX_PARAMETER_PATH_LENGTH:
+        raise ValueError(
+            f"must be an SSM parameter path that starts and ends with '/' (e.g. /integration/prod/event-schemas/), "
+            f"segments of letters, digits, '_', '.' and '-', at most {MAX_PARAMETER_PATH_LENGTH} characters"
+        )
+    return value
 
 
 @functools.cache

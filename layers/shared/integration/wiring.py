@@ -6,8 +6,9 @@ clients) are built once per process and shared by the use cases that need them.
 
 Each factory imports what it builds, so a function loads only the use cases and adapters it
 uses; the AWS clients (and boto3) come with the first adapter that needs one, during INIT.
-``event_type_catalogue``, ``scope_catalogue`` and ``webhook_rules`` need no AWS: ``list_event_types`` never imports
-boto3.
+``event_type_catalogue``, ``scope_catalogue`` and ``webhook_rules`` need no AWS. ``list_event_types`` imports
+boto3 only on its first read of the platform's event schemas from SSM (never at INIT, never
+without platform event types).
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ if TYPE_CHECKING:
         RetryDeliveryUseCase,
         SendTestMessageUseCase,
     )
+    from integration.application.event_types import ListEventTypesUseCase
+    from integration.application.events import GetEventUseCase, ListEventsUseCase
+    from integration.application.jobs import GetJobUseCase, RunJobStepUseCase, StartRecoverJobUseCase, StartReplayJobUseCase
     from integration.application.outbox_relay import RelayOutboxEventsUseCase, RepublishUnpublishedEventsUseCase
     from integration.application.webhooks import (
         CreateWebhookUseCase,
@@ -45,14 +49,18 @@ if TYPE_CHECKING:
         RotateWebhookSecretUseCase,
         UpdateWebhookUseCase,
     )
+    from integration.domain.event_type_schemas import EventTypeSchemas, PlatformEventSchemaSource
     from integration.domain.event_types import EventTypeCatalogue
     from integration.domain.scopes import ScopeCatalogue
     from integration.domain.webhooks import WebhookRules
     from integration.infrastructure.api_key_repository import DynamoDBApiKeyRepository
     from integration.infrastructure.delivery_log import DynamoDBDeliveryLog
     from integration.infrastructure.delivery_queue import SqsDeliveryQueue
+    from integration.infrastructure.event_log import DynamoDBEventLog
     from integration.infrastructure.eventbridge import EventBridgePublisher
     from integration.infrastructure.idempotency_store import TableIdempotencyStore
+    from integration.infrastructure.job_queue import SqsJobQueue
+    from integration.infrastructure.job_repository import DynamoDBJobRepository
     from integration.infrastructure.oidc import JwtVerifier, OidcSettings
     from integration.infrastructure.outbox import DynamoDBOutbox
     from integration.infrastructure.webhook_http import WebhookHttpClient
@@ -67,6 +75,40 @@ def event_type_catalogue() -> EventTypeCatalogue:
     from integration.domain.event_types import EventTypeCatalogue
 
     return EventTypeCatalogue(settings().platform_event_types)
+
+
+@functools.cache
+def platform_event_schemas() -> PlatformEventSchemaSource:
+    """The platform's published event schemas (SSM, ``PLATFORM_EVENT_SCHEMAS_PATH``), cached per
+    process for ``PLATFORM_EVENT_SCHEMAS_TTL_SECONDS``. boto3 is imported, and the SSM client
+    made, on the first read, and only when there are platform event types to read."""
+    configured = settings()
+    if configured.platform_event_schemas_path is None or not configured.platform_event_types:
+        from integration.domain.event_type_schemas import NoPlatformEventSchemas
+
+        return NoPlatformEventSchemas()
+    from integration.infrastructure.platform_event_schemas import SsmPlatformEventSchemas
+
+    def ssm() -> object:
+        from integration.infrastructure.aws import ssm_client
+
+        return ssm_client()
+
+    return SsmPlatformEventSchemas(
+        ssm,
+        configured.platform_event_schemas_path,
+        configured.platform_event_types,
+        ttl_seconds=configured.platform_event_schemas_ttl.total_seconds(),
+    )
+
+
+@functools.cache
+def event_type_schemas() -> EventTypeSchemas:
+    """Description, JSON Schema and example of every catalogue type (service and platform)."""
+    from integration.domain.event_type_schemas import EventTypeSchemas
+    from integration.event_schemas import load_schema
+
+    return EventTypeSchemas(event_type_catalogue(), load_schema, platform_event_schemas())
 
 
 @functools.cache
@@ -132,6 +174,13 @@ def delivery_log() -> DynamoDBDeliveryLog:
 
 
 @functools.cache
+def event_log() -> DynamoDBEventLog:
+    from integration.infrastructure.event_log import DynamoDBEventLog
+
+    return DynamoDBEventLog(_dynamodb(), _table_name())
+
+
+@functools.cache
 def event_publisher() -> EventBridgePublisher:
     from integration.infrastructure.aws import events_client
     from integration.infrastructure.eventbridge import EventBridgePublisher
@@ -149,6 +198,23 @@ def delivery_queue() -> SqsDeliveryQueue:
     configured = settings()
     queue_url = configured.required(configured.delivery_queue_url, "DELIVERY_QUEUE_URL", "the webhook delivery queue")
     return SqsDeliveryQueue(sqs_client(), queue_url)
+
+
+@functools.cache
+def job_repository() -> DynamoDBJobRepository:
+    from integration.infrastructure.job_repository import DynamoDBJobRepository
+
+    return DynamoDBJobRepository(_dynamodb(), _table_name())
+
+
+@functools.cache
+def job_queue() -> SqsJobQueue:
+    from integration.infrastructure.aws import sqs_client
+    from integration.infrastructure.job_queue import SqsJobQueue
+
+    configured = settings()
+    queue_url = configured.required(configured.job_queue_url, "JOB_QUEUE_URL", "the webhook job queue (recover, replay)")
+    return SqsJobQueue(sqs_client(), queue_url)
 
 
 @functools.cache
@@ -315,13 +381,36 @@ def retry_delivery() -> RetryDeliveryUseCase:
 def send_test_message() -> SendTestMessageUseCase:
     from integration.application.deliveries import SendTestMessageUseCase
 
-    return SendTestMessageUseCase(webhook_repository(), delivery_log(), delivery_queue(), settings().delivery_log_retention)
+    return SendTestMessageUseCase(
+        webhook_repository(), delivery_log(), delivery_queue(), settings().delivery_log_retention, event_type_schemas()
+    )
+
+
+def list_event_types() -> ListEventTypesUseCase:
+    from integration.application.event_types import ListEventTypesUseCase
+
+    return ListEventTypesUseCase(event_type_schemas())
 
 
 def fan_out_event() -> FanOutEventUseCase:
     from integration.application.deliveries import FanOutEventUseCase
 
-    return FanOutEventUseCase(webhook_repository(), delivery_queue(), settings().retry_schedule)
+    configured = settings()
+    return FanOutEventUseCase(
+        webhook_repository(), delivery_queue(), configured.retry_schedule, event_log(), configured.event_log_retention
+    )
+
+
+def list_events() -> ListEventsUseCase:
+    from integration.application.events import ListEventsUseCase
+
+    return ListEventsUseCase(event_log(), event_type_catalogue())
+
+
+def get_event() -> GetEventUseCase:
+    from integration.application.events import GetEventUseCase
+
+    return GetEventUseCase(event_log(), delivery_log())
 
 
 def deliver_message() -> DeliverMessageUseCase:
@@ -337,6 +426,45 @@ def deliver_message() -> DeliverMessageUseCase:
         user_agent=USER_AGENT,
     )
     return DeliverMessageUseCase(webhook_repository(), delivery_log(), webhook_sender(), delivery)
+
+
+def start_recover_job() -> StartRecoverJobUseCase:
+    from integration.application.jobs import StartRecoverJobUseCase
+
+    configured = settings()
+    return StartRecoverJobUseCase(
+        webhook_repository(),
+        job_repository(),
+        job_queue(),
+        retention=configured.delivery_log_retention,
+        job_retention=configured.delivery_log_retention,
+    )
+
+
+def start_replay_job() -> StartReplayJobUseCase:
+    from integration.application.jobs import StartReplayJobUseCase
+
+    configured = settings()
+    return StartReplayJobUseCase(
+        webhook_repository(),
+        job_repository(),
+        job_queue(),
+        event_type_catalogue(),
+        retention=configured.event_log_retention,
+        job_retention=configured.delivery_log_retention,
+    )
+
+
+def get_job() -> GetJobUseCase:
+    from integration.application.jobs import GetJobUseCase
+
+    return GetJobUseCase(job_repository())
+
+
+def run_job_step() -> RunJobStepUseCase:
+    from integration.application.jobs import RunJobStepUseCase
+
+    return RunJobStepUseCase(webhook_repository(), delivery_log(), event_log(), job_repository(), job_queue(), deliver_message())
 
 
 def relay_outbox_events() -> RelayOutboxEventsUseCase:
@@ -356,18 +484,23 @@ def reset() -> None:
     for cached in (
         settings,
         event_type_catalogue,
+        platform_event_schemas,
+        event_type_schemas,
         scope_catalogue,
         webhook_rules,
         api_key_repository,
         webhook_repository,
         outbox,
         delivery_log,
+        event_log,
         event_publisher,
         delivery_queue,
+        job_repository,
+        job_queue,
         webhook_sender,
     ):
         cached.cache_clear()
     from integration.infrastructure import aws
 
-    for client in (aws.dynamodb_client, aws.events_client, aws.sqs_client):
+    for client in (aws.dynamodb_client, aws.events_client, aws.sqs_client, aws.ssm_client):
         client.cache_clear()

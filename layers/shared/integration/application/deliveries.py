@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from integration.application.lookups import tenant_delivery, tenant_webhook
 from integration.domain.clock import Clock, utc_now
 from integration.domain.deliveries import (
     MAX_ATTEMPTS_PER_MESSAGE,
     MAX_STORED_RESPONSE_CHARS,
+    TEST_EVENT_TYPE,
     AttemptTrigger,
     Delivery,
     DeliveryAttempt,
@@ -23,11 +24,13 @@ from integration.domain.deliveries import (
     fanned_out_message_id,
     new_test_message,
 )
-from integration.domain.errors import ConflictError
+from integration.domain.errors import ConflictError, InvalidFieldError
+from integration.domain.event_type_schemas import EventTypeSchemas
+from integration.domain.event_types import WILDCARD
 from integration.domain.events import webhook_disabled
 from integration.domain.pagination import Page
 from integration.domain.principal import Principal
-from integration.domain.repositories import DeliveryLog, DeliveryQueue, WebhookRepository
+from integration.domain.repositories import DeliveryLog, DeliveryQueue, EventLog, WebhookRepository
 from integration.domain.retry_schedule import RETRY_AFTER_STATUSES, delay_after_failure, parse_retry_after
 from integration.domain.signing import webhook_headers
 from integration.domain.webhooks import (
@@ -53,17 +56,34 @@ class WebhookSender(Protocol):
 
 
 class FanOutEventUseCase:
-    """One event in, one queued message per active webhook of its tenant subscribed to it."""
+    """One event in: recorded in its tenant's event log, then one queued message per active
+    webhook of its tenant subscribed to it."""
 
-    def __init__(self, webhooks: WebhookRepository, queue: DeliveryQueue, schedule: Sequence[int]) -> None:
+    def __init__(
+        self,
+        webhooks: WebhookRepository,
+        queue: DeliveryQueue,
+        schedule: Sequence[int],
+        event_log: EventLog,
+        log_retention: timedelta,
+        clock: Clock = utc_now,
+    ) -> None:
         self._webhooks = webhooks
         self._queue = queue
         self._first_delay = schedule[0]
+        self._event_log = event_log
+        self._log_retention = log_retention
+        self._clock = clock
 
     def execute(self, event: TenantEvent) -> int:
         """How many messages were queued; :class:`RuntimeError` if SQS refused some (the event is
-        then handled again, and the messages already queued get the same ids again)."""
+        then handled again, and the messages already queued get the same ids again).
+
+        The event is logged first (also with no subscriber), with the webhooks it goes to: a
+        message is never queued for an event the log does not hold. Logging is idempotent, so
+        handling the event again joins the webhook ids to the same record."""
         webhook_ids = self._webhooks.active_subscribers(event.tenant_id, event.event_type)
+        self._event_log.record(event, webhook_ids, expires_at=self._clock() + self._log_retention)
         messages = [
             WebhookMessage(
                 id=fanned_out_message_id(event_key=event.event_key, webhook_id=webhook_id, occurred_at=event.occurred_at),
@@ -131,10 +151,18 @@ class DeliverMessageUseCase:
         self._clock = clock
 
     def execute(
-        self, message: WebhookMessage, *, attempt_number: int, manual: bool, queued_at: datetime | None = None
+        self,
+        message: WebhookMessage,
+        *,
+        attempt_number: int,
+        manual: bool,
+        queued_at: datetime | None = None,
+        trigger: AttemptTrigger | None = None,
     ) -> DeliveryOutcome:
         """``queued_at``: when the message was first queued (SQS's SentTimestamp), which bounds
-        how far a Retry-After may push its next attempt; None when unknown."""
+        how far a Retry-After may push its next attempt; None when unknown. ``trigger``: what the
+        attempt's log entry names (default: ``manual`` or ``scheduled``); a job's attempts are
+        manual (one shot) and name the job's kind."""
         webhook = self._webhooks.get(message.tenant_id, message.webhook_id)
         if webhook is None:
             return DeliveryOutcome(AttemptResult.DROPPED, reason="webhook deleted")
@@ -155,7 +183,7 @@ class DeliverMessageUseCase:
         answer = self._sender.post(webhook.url, body, headers)
         attempt = DeliveryAttempt(
             at=now,
-            trigger=AttemptTrigger.MANUAL if manual else AttemptTrigger.SCHEDULED,
+            trigger=trigger or (AttemptTrigger.MANUAL if manual else AttemptTrigger.SCHEDULED),
             status_code=answer.status_code,
             duration_ms=answer.duration_ms,
             error=answer.error,
@@ -227,9 +255,32 @@ class ListDeliveriesUseCase:
         self._webhooks = webhooks
         self._log = log
 
-    def execute(self, principal: Principal, webhook_id: str, *, status: DeliveryStatus | None, limit: int, cursor: str | None) -> Page[Delivery]:
+    def execute(
+        self,
+        principal: Principal,
+        webhook_id: str,
+        *,
+        status: DeliveryStatus | None,
+        limit: int,
+        cursor: str | None,
+        event_type: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> Page[Delivery]:
+        """``since`` after ``until``: :class:`InvalidFieldError` on ``until``."""
+        if since is not None and until is not None and since > until:
+            raise InvalidFieldError("until", "must not be before since")
         tenant_webhook(self._webhooks, principal, webhook_id)  # an unknown webhook is a 404, not an empty list
-        return self._log.list(principal.tenant_id, webhook_id, status=status, limit=limit, cursor=cursor)
+        return self._log.list(
+            principal.tenant_id,
+            webhook_id,
+            status=status,
+            limit=limit,
+            cursor=cursor,
+            event_type=event_type,
+            since=since,
+            until=until,
+        )
 
 
 class GetDeliveryUseCase:
@@ -268,20 +319,49 @@ class RetryDeliveryUseCase:
 
 
 class SendTestMessageUseCase:
-    """A ``webhook.test`` message to one webhook, now, on the normal schedule."""
+    """A test message to one webhook, now, on the normal schedule: a ``webhook.test`` ping, or a
+    sample of any catalogue type (its example as ``data``) whatever the webhook's filter, like
+    ``stripe trigger``. Either is marked ``"test": true`` in the body."""
 
-    def __init__(self, webhooks: WebhookRepository, log: DeliveryLog, queue: DeliveryQueue, log_retention: timedelta, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        webhooks: WebhookRepository,
+        log: DeliveryLog,
+        queue: DeliveryQueue,
+        log_retention: timedelta,
+        schemas: EventTypeSchemas | None = None,
+        clock: Clock = utc_now,
+    ) -> None:
         self._webhooks = webhooks
         self._log = log
         self._queue = queue
         self._log_retention = log_retention
+        self._schemas = schemas
         self._clock = clock
 
-    def execute(self, principal: Principal, webhook_id: str) -> Delivery:
+    def _sample(self, event_type: str) -> dict[str, Any]:
+        """The example ``data`` of ``event_type``; :class:`InvalidFieldError` on ``event_type``."""
+        if event_type == WILDCARD:
+            raise InvalidFieldError("event_type", "name one event type of the catalogue, not *")
+        described = None if self._schemas is None else self._schemas.describe(event_type)
+        if described is None:
+            raise InvalidFieldError("event_type", f"{event_type!r} is not an event type of the catalogue (GET /event-types)")
+        return dict(described.example or {})  # a platform type without a published example: {}
+
+    def execute(self, principal: Principal, webhook_id: str, event_type: str | None = None) -> Delivery:
+        """``event_type``: None (or ``webhook.test``) for the ping, else a catalogue type."""
+        sample = None if event_type is None or event_type == TEST_EVENT_TYPE else self._sample(event_type)
         webhook = _active_webhook_or_error(self._webhooks, principal, webhook_id, action="send a test message")
         now = self._clock()
+        if sample is None:
+            message = new_test_message(tenant_id=webhook.tenant_id, webhook_id=webhook.id, now=now)
+        else:
+            assert event_type is not None
+            message = new_test_message(
+                tenant_id=webhook.tenant_id, webhook_id=webhook.id, now=now, event_type=event_type, data=sample
+            )
         delivery = Delivery(
-            message=new_test_message(tenant_id=webhook.tenant_id, webhook_id=webhook.id, now=now),
+            message=message,
             status=DeliveryStatus.PENDING,
             attempts=(),
             created_at=now,

@@ -34,6 +34,8 @@ class DeliveryStatus(StrEnum):
 class AttemptTrigger(StrEnum):
     SCHEDULED = "scheduled"
     MANUAL = "manual"
+    RECOVER = "recover"  # a recover job's one-shot attempt
+    REPLAY = "replay"  # a replay job's one-shot attempt
 
 
 @dataclass(frozen=True)
@@ -58,9 +60,10 @@ class WebhookMessage:
     event_id: str | None  # the event it came from (None for a test message)
     timestamp: datetime  # when the event happened: the payload's ``timestamp``
     data: dict[str, Any]
+    test: bool = False  # a sample sent on request: the body says ``"test": true``
 
     def body(self) -> bytes:
-        return message_body(self.event_type, self.timestamp, self.data)
+        return message_body(self.event_type, self.timestamp, self.data, test=self.test)
 
 
 @dataclass(frozen=True)
@@ -99,14 +102,23 @@ def fanned_out_message_id(*, event_key: str, webhook_id: str, occurred_at: datet
     return f"{MESSAGE_ID_PREFIX}_{encode_ulid(int(occurred_at.timestamp() * 1000), randomness)}"
 
 
-def new_test_message(*, tenant_id: str, webhook_id: str, now: datetime) -> WebhookMessage:
-    """A ``webhook.test`` message, sent only to ``webhook_id`` whatever its event filter."""
+def new_test_message(
+    *, tenant_id: str, webhook_id: str, now: datetime, event_type: str = TEST_EVENT_TYPE, data: dict[str, Any] | None = None
+) -> WebhookMessage:
+    """A test message, sent only to ``webhook_id`` whatever its event filter, marked ``test``.
+
+    By default a ``webhook.test`` ping; with ``event_type`` (a catalogue type) a sample of that
+    type whose ``data`` is its example (``data``).
+    """
+    if data is None:
+        data = {"webhookId": webhook_id, "message": "This is a test message from the integration service."}
     return WebhookMessage(
         id=new_id(MESSAGE_ID_PREFIX, int(now.timestamp() * 1000)),
         tenant_id=tenant_id,
         webhook_id=webhook_id,
-        event_type=TEST_EVENT_TYPE,
+        event_type=event_type,
         event_id=None,
         timestamp=now,
-        data={"webhookId": webhook_id, "message": "This is a test message from the integration service."},
+        data=data,
+        test=True,
     )

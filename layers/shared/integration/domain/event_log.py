@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from integration.domain.clock import format_timestamp
 from integration.domain.errors import InvalidFieldError
 from integration.domain.ids import decode_ulid_time_ms, encode_ulid, is_valid_id
 
@@ -65,13 +66,15 @@ class EventWindow:
     until: datetime
 
     @classmethod
-    def checked(cls, since: datetime, until: datetime | None, *, now: datetime, retention: timedelta) -> EventWindow:
+    def checked(
+        cls, since: datetime, until: datetime | None, *, now: datetime, retention: timedelta, log: str = "the event log"
+    ) -> EventWindow:
         """The window a tenant asked for; :class:`InvalidFieldError` naming the field when
-        ``since`` is older than the log keeps (``now - retention``), in the future, or not
+        ``since`` is older than ``log`` keeps (``now - retention``), in the future, or not
         before ``until``. ``until`` defaults to ``now``; a later one is cut to ``now``."""
         errors: list[tuple[str, str]] = []
         if since < now - retention:
-            errors.append(("since", f"is older than the event log keeps ({retention.days} days): use {(now - retention).isoformat()} or later"))
+            errors.append(("since", f"is older than {log} keeps ({retention.days} days): use {format_timestamp(now - retention)} or later"))
         if since > now:
             errors.append(("since", "is in the future"))
         end = now if until is None or until > now else until

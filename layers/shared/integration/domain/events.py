@@ -7,7 +7,7 @@ secret, a hash or a key prefix; its times are :func:`~integration.domain.clock.f
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,8 +24,14 @@ class DomainEvent:
     aggregate_id: str
     occurred_at: datetime
     data: dict[str, Any]
-    event_id: str = field(default_factory=lambda: new_id("evt"))
+    event_id: str = ""  # empty: a new ``evt_`` id of ``occurred_at``'s millisecond
     version: int = SCHEMA_VERSION
+
+    def __post_init__(self) -> None:
+        # The id is a ULID of the event's own time (to the ms), so the tenant's event log keeps
+        # it as the event's id there (see integration.domain.event_log.logged_event_id).
+        if not self.event_id:
+            object.__setattr__(self, "event_id", new_id("evt", int(self.occurred_at.timestamp() * 1000)))
 
     @property
     def detail(self) -> dict[str, Any]:

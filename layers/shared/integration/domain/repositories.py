@@ -12,6 +12,7 @@ if TYPE_CHECKING:  # annotations only: a function imports the entities it uses, 
     from integration.domain.deliveries import Delivery, DeliveryAttempt, DeliveryStatus, TenantEvent, WebhookMessage
     from integration.domain.event_log import LoggedEvent
     from integration.domain.events import DomainEvent, RecordedEvent
+    from integration.domain.jobs import Job
     from integration.domain.pagination import Page
     from integration.domain.webhooks import Webhook, WebhookStatus
 
@@ -115,8 +116,32 @@ class DeliveryLog(Protocol):
     def get(self, tenant_id: str, webhook_id: str, message_id: str) -> Delivery | None:
         """The tenant's message to that webhook, or None."""
 
-    def list(self, tenant_id: str, webhook_id: str, *, status: DeliveryStatus | None, limit: int, cursor: str | None) -> Page[Delivery]:
-        """The webhook's messages, newest first, optionally of one status."""
+    def get_many(self, tenant_id: str, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Delivery]:
+        """The tenant's logged messages among these ``(webhook id, message id)`` pairs, by pair
+        (a pair with no record yet is missing); one BatchGetItem per 100 pairs."""
+
+    def list(
+        self,
+        tenant_id: str,
+        webhook_id: str,
+        *,
+        status: DeliveryStatus | None,
+        limit: int,
+        cursor: str | None,
+        event_type: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> Page[Delivery]:
+        """The webhook's messages, newest first, optionally of one status, one event type, and
+        whose event happened from ``since`` to ``until`` (both included). With ``event_type``
+        a page may hold fewer than ``limit`` messages and still have a cursor."""
+
+    def failed_in_window(
+        self, tenant_id: str, webhook_id: str, *, since: datetime, until: datetime, after: str | None, limit: int
+    ) -> list[Delivery]:
+        """At most ``limit`` of the webhook's failed messages whose time (their id's) is from
+        ``since`` to ``until`` (both included), oldest first, after message id ``after`` (None:
+        from the start): what a recover job pages through. One Query (the status index)."""
 
 
 class EventLog(Protocol):
@@ -143,6 +168,31 @@ class EventLog(Protocol):
     def read_window(self, tenant_id: str, *, since: datetime, until: datetime, after: str | None, limit: int) -> list[LoggedEvent]:
         """At most ``limit`` events of the window, oldest first, after event id ``after`` (None:
         from the start): what a replay job pages through. One Query."""
+
+
+class JobRepository(Protocol):
+    """Recover and replay jobs, and the lock that lets one job per webhook run."""
+
+    def start(self, job: Job, *, lease_until: datetime, now: datetime, expires_at: datetime) -> None:
+        """Store a new job and take its webhook's lock, atomically; :class:`JobAlreadyRunning`
+        (naming the job) when another job holds the lock and its lease has not expired."""
+
+    def get(self, tenant_id: str, webhook_id: str, job_id: str) -> Job | None:
+        """The tenant's job of that webhook, or None."""
+
+    def save(self, job: Job, *, expected_version: int, lease_until: datetime) -> bool:
+        """Store the job's progress (``job`` is its next version) and renew its lock's lease,
+        atomically, if the job is still at ``expected_version`` and still holds the lock; else
+        write nothing and return False (another step got there first, or the lock is gone)."""
+
+    def finish(self, job: Job, *, expected_version: int) -> bool:
+        """Store the finished job and release its lock (if it still holds it), atomically, if
+        the job is still at ``expected_version``; else write nothing and return False."""
+
+
+class JobQueue(Protocol):
+    def send_step(self, job: Job) -> None:
+        """Queue the job's next step."""
 
 
 class DeliveryQueue(Protocol):

@@ -76,12 +76,16 @@ def webhook_headers(*, message_id: str, timestamp: int, body: bytes, secrets: Se
     }
 
 
-def message_body(event_type: str, timestamp: datetime, data: dict[str, Any]) -> bytes:
+def message_body(event_type: str, timestamp: datetime, data: dict[str, Any], *, test: bool = False) -> bytes:
     """The Standard Webhooks payload ``{"type", "timestamp", "data"}`` as compact UTF-8 JSON.
 
     ``timestamp`` must be timezone-aware; it is written as every time the service writes
     (:func:`~integration.domain.clock.format_timestamp`: UTC, milliseconds, ``Z``). Keys keep the order
     given, so the same arguments always give the same bytes.
+
+    ``test``: a sample sent on request (``POST /webhooks/{id}/test``) carries a last top-level
+    ``"test": true`` (Standard Webhooks allows extra top-level fields); the body of a real event
+    has no ``test`` field at all, so it stays byte for byte what it always was.
 
     :raises ValueError: a naive timestamp, or data JSON cannot represent exactly (NaN, infinity).
     :raises TypeError: data that is not JSON-serialisable.
@@ -91,6 +95,8 @@ def message_body(event_type: str, timestamp: datetime, data: dict[str, Any]) -> 
         "timestamp": format_timestamp(timestamp),
         "data": data,
     }
+    if test:
+        payload["test"] = True
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
 
 

@@ -2,8 +2,9 @@
 
 boto3 reads ``AWS_ENDPOINT_URL`` itself, so the same code talks to AWS, to the local
 runtime's moto server, or to moto's in-process mock in tests. boto3 is imported with this
-module, during a function's INIT (``list_event_types``, which makes no AWS call, never imports
-it); the clients are made on first use, so that tests can change the environment between cases.
+module, during a function's INIT (``list_event_types`` imports it only on its first read of
+the platform's event schemas from SSM, and never when no platform event type is configured);
+the clients are made on first use, so that tests can change the environment between cases.
 """
 
 from __future__ import annotations
@@ -27,3 +28,8 @@ def events_client() -> Any:
 @functools.cache
 def sqs_client() -> Any:
     return boto3.client("sqs")
+
+
+@functools.cache
+def ssm_client() -> Any:
+    return boto3.client("ssm")

@@ -11,13 +11,23 @@ expire by TTL.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from integration.domain.deliveries import AttemptTrigger, Delivery, DeliveryAttempt, DeliveryStatus, WebhookMessage
+from integration.domain.deliveries import (
+    MESSAGE_ID_PREFIX,
+    AttemptTrigger,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryStatus,
+    WebhookMessage,
+)
 from integration.domain.errors import ConflictError
+from integration.domain.event_log import id_bounds
 from integration.domain.pagination import Page
 from integration.infrastructure.table import (
+    GSI1,
     TTL_ATTRIBUTE,
     epoch_seconds,
     from_item,
@@ -31,6 +41,8 @@ from integration.infrastructure.table import (
 
 MESSAGE_SK_PREFIX = "MSG#"
 ENTITY = "WebhookDelivery"
+_MAX_BATCH_GET = 100  # DynamoDB's BatchGetItem takes at most 100 keys
+_MAX_BATCH_GET_ROUNDS = 5
 
 
 def _partition(tenant_id: str, webhook_id: str) -> str:
@@ -56,6 +68,7 @@ def _message_values(message: WebhookMessage) -> dict[str, Any]:
         "timestamp": iso(message.timestamp),
         # JSON text, not a map: event data may hold floats, which DynamoDB maps cannot.
         "payload": json.dumps(message.data, separators=(",", ":"), ensure_ascii=False),
+        **({"test": True} if message.test else {}),  # only on test samples: real records stay as they were
     }
 
 
@@ -84,6 +97,7 @@ def _to_delivery(item: dict[str, Any]) -> Delivery:
         event_id=values.get("event_id"),
         timestamp=timestamp,
         data=json.loads(values["payload"]),
+        test=values.get("test") is True,
     )
     attempts = tuple(
         DeliveryAttempt(
@@ -238,7 +252,46 @@ class DynamoDBDeliveryLog:
         item = get_item(self._client, self._table, _partition(tenant_id, webhook_id), MESSAGE_SK_PREFIX + message_id)
         return None if item is None else _to_delivery(item)
 
-    def list(self, tenant_id: str, webhook_id: str, *, status: DeliveryStatus | None, limit: int, cursor: str | None) -> Page[Delivery]:
+    def get_many(self, tenant_id: str, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Delivery]:
+        """The tenant's deliveries of these ``(webhook id, message id)`` pairs that are logged,
+        with one BatchGetItem per 100 pairs (and again for what it leaves unprocessed)."""
+        found: dict[tuple[str, str], Delivery] = {}
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), _MAX_BATCH_GET):
+            chunk = unique[start : start + _MAX_BATCH_GET]
+            request: dict[str, Any] = {
+                self._table: {"Keys": [_key(tenant_id, webhook_id, message_id) for webhook_id, message_id in chunk], "ConsistentRead": True}
+            }
+            for _ in range(_MAX_BATCH_GET_ROUNDS):
+                response = self._client.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(self._table, []):
+                    delivery = _to_delivery(item)
+                    found[(delivery.message.webhook_id, delivery.message.id)] = delivery
+                request = response.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+        return found
+
+    def list(
+        self,
+        tenant_id: str,
+        webhook_id: str,
+        *,
+        status: DeliveryStatus | None,
+        limit: int,
+        cursor: str | None,
+        event_type: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> Page[Delivery]:
+        """Newest first. ``since``/``until`` are a key range on the message id (a ULID of the
+        event's time); ``event_type`` is a filter on the items read, so such a page may hold
+        fewer than ``limit`` deliveries and still have a cursor (see
+        :func:`~integration.infrastructure.table.query_page`)."""
+        listing = f"{webhook_id}:{status.value if status is not None else ''}"
+        if event_type is not None or since is not None or until is not None:
+            listing += f":{event_type or ''}:{_listing_time(since)}:{_listing_time(until)}"
+        low, high = id_bounds(MESSAGE_ID_PREFIX, since, until)
         return query_listing(
             self._client,
             self._table,
@@ -249,6 +302,39 @@ class DynamoDBDeliveryLog:
             limit=limit,
             cursor=cursor,
             convert=_to_delivery,
-            listing=f"{webhook_id}:{status.value if status is not None else ''}",
+            listing=listing,
+            sort_key_range=(low, high),
+            filter_expression=None if event_type is None else ("event_type = :event_type", {}, {":event_type": event_type}),
         )
 
+    def failed_in_window(
+        self, tenant_id: str, webhook_id: str, *, since: datetime, until: datetime, after: str | None, limit: int
+    ) -> list[Delivery]:
+        """One Query on ``GSI1`` (the webhook's failed messages), ascending: message ids start
+        with their time, so the window is a range of sort keys; ``after`` moves its start past
+        that id (ids have one length, so ``id + "!"`` sorts after it and before every later id)."""
+        low, high = id_bounds(MESSAGE_ID_PREFIX, since, until)
+        assert low is not None and high is not None
+        if after is not None and after >= low:
+            low = after + "!"
+        if low > high:
+            return []
+        response = self._client.query(
+            TableName=self._table,
+            IndexName=GSI1,
+            KeyConditionExpression="GSI1PK = :pk AND GSI1SK BETWEEN :low AND :high",
+            ExpressionAttributeValues=to_item(
+                {
+                    ":pk": _status_partition(tenant_id, webhook_id, DeliveryStatus.FAILED),
+                    ":low": MESSAGE_SK_PREFIX + low,
+                    ":high": MESSAGE_SK_PREFIX + high,
+                }
+            ),
+            ScanIndexForward=True,
+            Limit=limit,
+        )
+        return [_to_delivery(item) for item in response.get("Items", [])]
+
+
+def _listing_time(value: datetime | None) -> str:
+    return "" if value is None else str(int(value.timestamp() * 1000))

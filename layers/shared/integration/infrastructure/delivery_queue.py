@@ -40,6 +40,7 @@ def encode(message: WebhookMessage, *, manual: bool = False) -> str:
             "timestamp": iso(message.timestamp),
             "data": message.data,
             "manual": manual,
+            **({"test": True} if message.test else {}),
         },
         separators=(",", ":"),
         ensure_ascii=False,
@@ -59,6 +60,7 @@ def decode(body: str) -> tuple[WebhookMessage, bool]:
             event_id=values.get("eventId"),
             timestamp=timestamp,  # type: ignore[arg-type]
             data=values["data"],
+            test=values.get("test") is True,  # absent in messages queued before test samples existed
         )
     except (ValueError, KeyError, TypeError) as error:
         raise ValueError(f"not a delivery message: {error}") from None

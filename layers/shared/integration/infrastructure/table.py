@@ -10,11 +10,18 @@ Items (every key of a tenant's data starts with ``TENANT#<tenant>``):
 | Webhook       | ``TENANT#<t>``          | ``WEBHOOK#<webhook id>``           |
 | DeletedWebhook| ``TENANT#<t>``          | ``DELETEDWEBHOOK#<webhook id>``    |
 | WebhookQuota  | ``TENANT#<t>``          | ``QUOTA#WEBHOOKS``                 |
+| LoggedEvent   | ``TENANT#<t>#EVENTS``   | ``EVENT#<event id>``               |
 
 Index ``GSI1`` (sparse): a webhook also has ``GSI1PK`` = ``TENANT#<t>#WEBHOOKS#<status>`` and
 ``GSI1SK`` = ``WEBHOOK#<id>``, so listing by status is one Query; an API key has ``GSI1PK`` =
 ``TENANT#<t>#APIKEYS#CREATEDBY#<credential>`` and ``GSI1SK`` = ``APIKEY#<id>``, so the keys one
-credential made are one Query. Soft-deleted webhooks move to
+credential made are one Query; a logged event (the tenant's event log,
+:mod:`integration.infrastructure.event_log`) has ``GSI1PK`` = ``TENANT#<t>#EVENTS#TYPE#<type>`` and
+``GSI1SK`` = ``EVENT#<id>``, so one type's events are one Query. A ``LoggedEvent`` holds ``id``,
+``tenant_id``, ``event_type``, ``source_id``, ``occurred_at``, ``payload`` (the data's JSON text),
+``webhook_ids`` (a string set each write ``ADD``s to), ``recorded_at`` and ``ttl``
+(``EventLogRetentionInDays``); event ids are ULIDs of the event's time, so a time window is a
+range of sort keys. Soft-deleted webhooks move to
 ``DELETEDWEBHOOK#`` and lose the index keys: no listing's pages ever hold them.
 
 ``ApiKeyLookup`` is the one item not under a tenant: the authorizer does not know the tenant
@@ -117,6 +124,12 @@ def get_item(client: Any, table: str, pk: str, sk: str) -> dict[str, Any] | None
     return client.get_item(TableName=table, Key=to_item({"PK": pk, "SK": sk}), ConsistentRead=True).get("Item")
 
 
+MAX_FILTERED_QUERIES = 10
+"""The most Queries one page of a filtered listing (a FilterExpression) makes."""
+_FILTERED_QUERY_LIMIT = 100
+_SORT_KEY_END = "~"  # after every character of an id: ``<prefix>~`` closes an open range
+
+
 def query_page(
     client: Any,
     query: dict[str, Any],
@@ -129,21 +142,47 @@ def query_page(
     convert: Callable[[dict[str, Any]], T],
     listing: str = "",
 ) -> Page[T]:
-    """One Query for one page of a tenant's listing, newest first.
+    """One page of a tenant's listing, newest first.
 
     Asks for ``limit + 1`` items: the extra one only tells whether a next page exists, so the
-    last page has no cursor (and no client ever fetches an empty page). ``start_key`` builds the
-    ExclusiveStartKey from the sort key a cursor resumes after.
+    last page of an unfiltered listing has no cursor (and no client ever fetches an empty page).
+    ``start_key`` builds the ExclusiveStartKey from the sort key a cursor resumes after.
+
+    With a ``FilterExpression`` in ``query``, DynamoDB's ``Limit`` counts the items read, not
+    those that match: the page then Queries again from ``LastEvaluatedKey`` until it has
+    ``limit + 1`` matches, the range is read, or it has made :data:`MAX_FILTERED_QUERIES`
+    Queries. In that last case the page may hold fewer than ``limit`` items (even none) and
+    still have a cursor, which resumes after the last item read; a client keeps following
+    ``next_cursor`` until it is null. Without a filter a page is always one Query.
     """
-    params = {**query, "ScanIndexForward": False, "Limit": limit + 1}
+    filtered = "FilterExpression" in query
+    params = {**query, "ScanIndexForward": False, "Limit": max(limit + 1, _FILTERED_QUERY_LIMIT) if filtered else limit + 1}
     if cursor is not None:
         params["ExclusiveStartKey"] = to_item(start_key(decode_cursor(tenant_id, cursor, sort_key_prefix, listing)))
-    items = client.query(**params).get("Items", [])
-    if len(items) <= limit:
-        return Page([convert(item) for item in items], None)
-    items = items[:limit]
-    last_sort_key = items[-1]["SK"]["S"]
-    return Page([convert(item) for item in items], encode_cursor(tenant_id, last_sort_key, listing))
+    items: list[dict[str, Any]] = []
+    last_read: str | None = None
+    for _ in range(MAX_FILTERED_QUERIES if filtered else 1):
+        response = client.query(**params)
+        items.extend(response.get("Items", []))
+        evaluated = response.get("LastEvaluatedKey")
+        if len(items) > limit or not filtered or evaluated is None:
+            last_read = None
+            break
+        params["ExclusiveStartKey"] = evaluated
+        last_read = evaluated["SK"]["S"]
+    if len(items) > limit:
+        items = items[:limit]
+        return Page([convert(item) for item in items], encode_cursor(tenant_id, items[-1]["SK"]["S"], listing))
+    # Only a filtered listing that stopped at its bound of Queries gets here with a cursor.
+    return Page([convert(item) for item in items], None if last_read is None else encode_cursor(tenant_id, last_read, listing))
+
+
+def sort_key_condition(name: str, prefix: str, low: str | None, high: str | None) -> tuple[str, dict[str, str]]:
+    """The key condition on sort key ``name`` for items under ``prefix``, optionally between
+    ``prefix + low`` and ``prefix + high`` (both included; None: open at that end)."""
+    if low is None and high is None:
+        return f"begins_with({name}, :prefix)", {":prefix": prefix}
+    return f"{name} BETWEEN :low AND :high", {":low": prefix + (low or ""), ":high": prefix + (high or _SORT_KEY_END)}
 
 
 def query_listing(
@@ -158,18 +197,35 @@ def query_listing(
     cursor: str | None,
     convert: Callable[[dict[str, Any]], T],
     listing: str,
+    sort_key_range: tuple[str | None, str | None] = (None, None),
+    filter_expression: tuple[str, dict[str, str], dict[str, Any]] | None = None,
 ) -> Page[T]:
     """One page of a listing that is either every item of ``pk`` under ``sort_key_prefix`` (a
     consistent Query on the table) or, with ``index_pk``, one partition (a status, a creator) of
-    the sparse ``GSI1`` whose sort key is the item's own (eventually consistent)."""
+    the sparse ``GSI1`` whose sort key is the item's own (eventually consistent).
+
+    ``sort_key_range``: only the items whose sort key, after the prefix, is between these (both
+    included; None: open at that end), a key condition. ``filter_expression``: (expression,
+    names, values) for the items read, see :func:`query_page` for what it does to a page. The
+    ``listing`` a cursor is bound to must name every filter and range.
+    """
+    low, high = sort_key_range
+    sort_key = "SK" if index_pk is None else "GSI1SK"
+    condition, values = sort_key_condition(sort_key, sort_key_prefix, low, high)
     if index_pk is None:
-        query = {
-            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
-            "ExpressionAttributeValues": to_item({":pk": pk, ":prefix": sort_key_prefix}),
-            "ConsistentRead": True,
-        }
+        query: dict[str, Any] = {"KeyConditionExpression": f"PK = :pk AND {condition}", "ConsistentRead": True}
+        values |= {":pk": pk}
     else:
-        query = {"IndexName": GSI1, "KeyConditionExpression": "GSI1PK = :pk", "ExpressionAttributeValues": to_item({":pk": index_pk})}
+        query = {"IndexName": GSI1, "KeyConditionExpression": f"GSI1PK = :pk AND {condition}"}
+        values |= {":pk": index_pk}
+    attribute_values = to_item(values)
+    if filter_expression is not None:
+        expression, names, filter_values = filter_expression
+        query["FilterExpression"] = expression
+        if names:
+            query["ExpressionAttributeNames"] = names
+        attribute_values |= to_item(filter_values)
+    query["ExpressionAttributeValues"] = attribute_values
 
     def start_key(sort_key: str) -> dict[str, str]:
         key = {"PK": pk, "SK": sort_key}

@@ -71,6 +71,8 @@ def id_pattern(prefix: str) -> str:
 WEBHOOK_ID_PATTERN = id_pattern("wh")
 API_KEY_ID_PATTERN = id_pattern("key")
 MESSAGE_ID_PATTERN = id_pattern("msg")
+EVENT_ID_PATTERN = id_pattern("evt")  # integration.domain.event_log.EVENT_ID_PREFIX
+JOB_ID_PATTERN = id_pattern("job")  # integration.domain.jobs.JOB_ID_PREFIX
 
 # Example values: ids of the documented shape; a key and a secret in their documented format that
 # are not usable (the key's checksum is wrong, the secret is base64 of plain words).
@@ -78,6 +80,7 @@ WEBHOOK_ID_EXAMPLE = "wh_01M8SZCNZVA2DWY1JYGTTS6AN2"
 API_KEY_ID_EXAMPLE = "key_01M8SZCN0K5HRE2AVT0S3FJ8KS"
 MESSAGE_ID_EXAMPLE = "msg_01M8SZCM1BWHNK40B5XV4HWRT4"
 EVENT_ID_EXAMPLE = "evt_01M8SZCK23P17G0AVDQZTD2P3X"
+JOB_ID_EXAMPLE = "job_01M8SZCP3Q7S9V1X3Z5B7D9F1H"
 API_KEY_EXAMPLE = "intk_ExampleOnlyNotARealKey0000000000000000"
 API_KEY_PREFIX_EXAMPLE = API_KEY_EXAMPLE[:11]
 SIGNING_SECRET_EXAMPLE = "whsec_YW4gZXhhbXBsZSBzaWduaW5nIHNlY3JldCBvbmx5ISE="
@@ -96,6 +99,8 @@ EventTypeFilter = Annotated[str, _documented(EVENT_TYPE_FILTER_PATTERN, "Webhook
 WebhookId = Annotated[str, _documented(WEBHOOK_ID_PATTERN, WEBHOOK_ID_EXAMPLE)]
 ApiKeyId = Annotated[str, _documented(API_KEY_ID_PATTERN, API_KEY_ID_EXAMPLE)]
 MessageId = Annotated[str, _documented(MESSAGE_ID_PATTERN, MESSAGE_ID_EXAMPLE)]
+EventId = Annotated[str, _documented(EVENT_ID_PATTERN, EVENT_ID_EXAMPLE)]
+JobId = Annotated[str, _documented(JOB_ID_PATTERN, JOB_ID_EXAMPLE)]
 ScopeName = Annotated[str, _documented(SCOPE_NAME_PATTERN.pattern, "webhooks:read")]
 """A scope's name. Which names are accepted is the deployment's catalogue (GET /scopes): the
 service's own and its platform scopes (``PlatformScopes``), every one of which matches

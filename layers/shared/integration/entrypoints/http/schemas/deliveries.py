@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from integration.domain.deliveries import AttemptTrigger, Delivery, DeliveryAttempt, DeliveryStatus
 from integration.domain.pagination import Page
-from integration.entrypoints.http.schemas.constraints import EVENT_ID_EXAMPLE, WEBHOOK_ID_EXAMPLE, MessageId, WebhookId
+from integration.entrypoints.http.schemas.constraints import (
+    EVENT_ID_EXAMPLE,
+    EVENT_TYPE_FILTER_PATTERN,
+    WEBHOOK_ID_EXAMPLE,
+    MessageId,
+    WebhookId,
+)
+from integration.entrypoints.http.schemas.request import Request
 from integration.entrypoints.http.schemas.timestamps import Timestamp
 
 PAYLOAD_EXAMPLE = {
@@ -27,7 +34,7 @@ PAYLOAD_EXAMPLE = {
 
 class DeliveryAttemptView(BaseModel):
     at: Timestamp
-    trigger: AttemptTrigger = Field(description="`scheduled` (the retry schedule) or `manual` (POST .../retry).")
+    trigger: AttemptTrigger = Field(description="`scheduled` (the retry schedule), `manual` (POST .../retry), `recover` or `replay` (a job).")
     status_code: int | None = Field(description="The receiver's HTTP status; null when no answer arrived.", examples=[200])
     duration_ms: int = Field(examples=[143])
     error: str | None = Field(description="Why no usable answer arrived (timeout, refused address, ...).")
@@ -108,3 +115,21 @@ class DeliveryPageView(BaseModel):
     @classmethod
     def of(cls, page: Page[Delivery]) -> DeliveryPageView:
         return cls(items=[DeliverySummaryView.of(delivery) for delivery in page.items], next_cursor=page.next_cursor)
+
+
+# The pattern of a webhook's `events` entry (so `*` is a 422 from the use case, saying why).
+SampleEventType = Annotated[str, Field(json_schema_extra={"pattern": EVENT_TYPE_FILTER_PATTERN}, examples=["WebhookCreated"])]
+
+
+class SendTestMessageRequest(Request):
+    """POST /webhooks/{id}/test: which event to send a sample of (no body: a ``webhook.test`` ping)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{}, {"event_type": "WebhookCreated"}]})
+
+    event_type: SampleEventType | None = Field(
+        default=None,
+        description=(
+            "A type of the catalogue (GET /event-types), sent whatever the webhook's `events` filter, with that type's "
+            'example as `data`; not `*`. Left out: a `webhook.test` ping. Either way the payload carries `"test": true`.'
+        ),
+    )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from integration.domain.event_types import SERVICE_EVENT_TYPES, WILDCARD, EventTypeCatalogue
-from integration.event_schemas import load_schema
+from integration.domain.event_type_schemas import EventTypeDescription
+from integration.domain.event_types import WILDCARD
 
 
 class EventTypeView(BaseModel):
@@ -16,16 +17,31 @@ class EventTypeView(BaseModel):
     type: str = Field(description="The EventBridge `detail-type`; what a webhook's `events` lists.")
     description: str
     detail_schema: dict[str, Any] | None = Field(
-        alias="schema", description="JSON Schema (draft 2020-12) of the EventBridge `detail`; null for platform event types."
+        alias="schema",
+        description=(
+            "JSON Schema (draft 2020-12) of the EventBridge `detail` (a webhook payload's `data`); for a platform event type, "
+            "the one the platform published, null when none is."
+        ),
+    )
+    example: dict[str, Any] | None = Field(
+        description=(
+            "An example `detail` (a webhook payload's `data`): what POST /webhooks/{id}/test sends for this type. "
+            "Null for a platform event type without a published example."
+        )
     )
     origin: Literal["service", "platform"] = Field(
         description="`service`: published by this service; `platform`: configured for this deployment (PLATFORM_EVENT_TYPES)."
     )
 
-
-PLATFORM_EVENT_TYPE_DESCRIPTION = (
-    "A platform event type this deployment accepts in webhook subscriptions; the platform defines its payload."
-)
+    @classmethod
+    def of(cls, described: EventTypeDescription) -> EventTypeView:
+        return cls(
+            type=described.type,
+            description=described.description,
+            schema=described.schema,
+            example=described.example,
+            origin=described.origin,
+        )
 
 
 class EventTypeCatalogueView(BaseModel):
@@ -34,13 +50,5 @@ class EventTypeCatalogueView(BaseModel):
     items: list[EventTypeView]
 
     @classmethod
-    def of(cls, catalogue: EventTypeCatalogue, source: str) -> EventTypeCatalogueView:
-        items = []
-        for event_type in catalogue.event_types:
-            if event_type in SERVICE_EVENT_TYPES:
-                schema = load_schema(event_type)
-                items.append(EventTypeView(type=event_type, description=schema["description"], schema=schema, origin="service"))
-            else:
-                description = PLATFORM_EVENT_TYPE_DESCRIPTION
-                items.append(EventTypeView(type=event_type, description=description, schema=None, origin="platform"))
-        return cls(source=source, wildcard=WILDCARD, items=items)
+    def of(cls, described: Iterable[EventTypeDescription], source: str) -> EventTypeCatalogueView:
+        return cls(source=source, wildcard=WILDCARD, items=[EventTypeView.of(item) for item in described])

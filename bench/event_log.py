@@ -1,0 +1,192 @@
+"""GET /events with 100 versus 100,000 events of one tenant: the first page, and a page of one type.
+
+Two tables made from template.yaml (stages ``events-small`` and ``events-large``) in moto in
+process. The measured tenant's first event is recorded by the event log itself (what the fan-out
+writes); every other event, the tenant's and other tenants' (the same number in both tables),
+is a clone of it written with BatchWriteItem, one in four of type ``WebhookDeleted`` (the typed
+page reads those from the type index). Calls alternate between the tables as in section 3
+(:mod:`bench.scaling`), whose caveat applies: moto's Query looks at every item of the table, so
+the pages are judged on the handler's own time, outside its AWS calls; the DynamoDB work (items
+read per call, replayed) is shown for both tables. ``BENCH_EVENTS_LARGE`` lowers the large
+count for a smoke run.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bench.common import Report, at_most, heading, ms, row, say, spread, times
+from bench.scaling import Case, Table, _measure, _use
+from bench.world import LOCAL_PARAMETERS, World, lambda_context
+
+TARGET = at_most(1.2)
+TENANT = "events-tenant"
+OTHER_TENANTS = 20
+OTHER_EVENTS_EACH = 50
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def _sizes() -> dict[str, int]:
+    return {"small": 100, "large": int(os.environ.get("BENCH_EVENTS_LARGE", "100000"))}
+
+
+def run(report: Report, world: World) -> None:
+    sizes = _sizes()
+    section = report.section(
+        "events",
+        f"GET /events: {sizes['small']:,} versus {sizes['large']:,} events of one tenant",
+        f"The first page (20) of a tenant's event log, and the first page of one type, with {sizes['small']:,} and "
+        f"with {sizes['large']:,} events of that tenant in the table ({OTHER_TENANTS * OTHER_EVENTS_EACH:,} other "
+        "tenants' events in both). One Query per page (the type's from the type index), so the page costs the "
+        "same whatever the log's size; judged, as the scaling section's lists, on the handler's own time "
+        "(moto's Query looks at every item of the table).",
+    )
+    heading(section.title)
+    from local_runtime.resources import Stack
+
+    tables: dict[str, Table] = {}
+    started = time.monotonic()
+    for label, size in sizes.items():
+        stack = Stack(world.template, {"Stage": f"events-{label}", **LOCAL_PARAMETERS})
+        stack.create_resources(world.session)
+        table = Table(label, stack.resolve({"Ref": "Table"}))
+        _use(world, table)
+        table.items = _fill(world, table, size)
+        tables[label] = table
+        _check_page(world, "limit=20", None)
+        _check_page(world, "limit=20&type=WebhookDeleted", "WebhookDeleted")
+    say(
+        f"  event logs filled: {tables['small'].items:,} and {tables['large'].items:,} items in {time.monotonic() - started:.0f} s"
+    )
+    gc.collect()
+    gc.freeze()
+    cases = [
+        Case("GET /events (a page of 20)", "ListEventsFunction", lambda t: _page(world, "limit=20"), True),
+        Case(
+            "GET /events?type= (a page of 20)",
+            "ListEventsFunction",
+            lambda t: _page(world, "limit=20&type=WebhookDeleted"),
+            True,
+        ),
+    ]
+    table_out = section.table(
+        [
+            "operation",
+            "small: handler (min–max)",
+            "large: handler (min–max)",
+            "own time small → large",
+            "ratio, own time",
+            "target",
+            "",
+            "DynamoDB work per call",
+        ]
+    )
+    met = 0
+    report.data["events"] = {}
+    for case in cases:
+        result = _measure(world, tables, case)
+        report.data["events"][case.name] = result
+        met += TARGET.met(result["own_ratio"])
+        row(
+            case.name,
+            f"own {ms(result['own_small'])} → {ms(result['own_large'])}  ratio {times(result['own_ratio'])}",
+            TARGET,
+            result["own_ratio"],
+        )
+        table_out.add(
+            case.name,
+            spread(result["small"]),
+            spread(result["large"]),
+            f"{ms(result['own_small'])} → {ms(result['own_large'])}",
+            times(result["own_ratio"]),
+            TARGET.text(),
+            f"**{TARGET.verdict(result['own_ratio'])}**",
+            result["work"],
+        )
+        report.bar(
+            f"GET /events: {sizes['large']:,} ÷ {sizes['small']:,} events", case.name.split(" (")[0], result["own_ratio"], TARGET
+        )
+    report.headline(
+        f"GET /events, {sizes['large']:,} ÷ {sizes['small']:,} events of a tenant (own time)",
+        f"{met} of {len(cases)} within target",
+        TARGET.text(),
+        "PASS" if met == len(cases) else "MISS",
+    )
+    _use(world, None)
+    gc.unfreeze()
+
+
+def _page(world: World, query: str) -> dict[str, Any]:
+    """GET /events as the measured tenant; :func:`_check_page` holds what it answers."""
+    return world.request_event("GET", "/events", tenant=TENANT, query=query)[1]
+
+
+def _check_page(world: World, query: str, event_type: str | None) -> None:
+    """The page is full, of the measured tenant's events (of that type), newest first."""
+    import json
+
+    response = world.handler("ListEventsFunction")(_page(world, query), lambda_context("ListEventsFunction"))
+    page = json.loads(response["body"])
+    found = page["items"]
+    assert response["statusCode"] == 200 and len(found) == 20 and page["next_cursor"], page
+    assert all(item["data"]["tenantId"] == TENANT for item in found)
+    assert event_type is None or all(item["type"] == event_type for item in found)
+    assert [item["id"] for item in found] == sorted((item["id"] for item in found), reverse=True)
+
+
+def _fill(world: World, table: Table, size: int) -> int:
+    """``size`` events of the measured tenant and the other tenants' events: the first recorded
+    by the event log, the rest its clones, in BatchWriteItem calls of 25."""
+    from botocore.config import Config
+
+    from integration import wiring
+    from integration.domain.deliveries import TenantEvent
+
+    first = TenantEvent(TENANT, "WebhookCreated", "bench-0", T0, {"tenantId": TENANT, "n": 0})
+    recorded = wiring.event_log().record(first, ["wh_01M8SZCNZVA2DWY1JYGTTS6AN2"], expires_at=T0 + timedelta(days=3650))
+    template = world.dynamodb.get_item(
+        TableName=table.name, Key={"PK": {"S": f"TENANT#{TENANT}#EVENTS"}, "SK": {"S": f"EVENT#{recorded.id}"}}
+    )["Item"]
+    client = world.session.client("dynamodb", config=Config(parameter_validation=False))
+    owners = [(TENANT, size - 1)] + [(f"events-other-{n:03d}", OTHER_EVENTS_EACH) for n in range(OTHER_TENANTS)]
+    batch: list[dict[str, Any]] = []
+    count = 1
+    for tenant, how_many in owners:
+        for serial in range(1, how_many + 1):
+            batch.append({"PutRequest": {"Item": _clone(template, recorded.id, tenant, serial)}})
+            if len(batch) == 25:
+                client.batch_write_item(RequestItems={table.name: batch})
+                count += len(batch)
+                batch = []
+    if batch:
+        client.batch_write_item(RequestItems={table.name: batch})
+        count += len(batch)
+    return count
+
+
+def _clone(template: dict[str, Any], template_id: str, tenant: str, serial: int) -> dict[str, Any]:
+    """The recorded event as event ``serial`` of ``tenant``, ``serial`` seconds later; one in four a
+    ``WebhookDeleted``."""
+    from integration.domain.event_log import logged_event_id
+
+    occurred_at = T0 + timedelta(seconds=serial)
+    event_type = "WebhookDeleted" if serial % 4 == 0 else "WebhookCreated"
+    event_id = logged_event_id(f"bench-{tenant}-{serial}", occurred_at)
+    item = {}
+    for name, value in template.items():
+        if "S" in value:
+            text = value["S"].replace(template_id, event_id).replace(f"TENANT#{TENANT}#", f"TENANT#{tenant}#")
+            item[name] = {"S": text}
+        else:
+            item[name] = value
+    item["tenant_id"] = {"S": tenant}
+    item["event_type"] = {"S": event_type}
+    item["GSI1PK"] = {"S": f"TENANT#{tenant}#EVENTS#TYPE#{event_type}"}
+    item["occurred_at"] = {"S": occurred_at.isoformat()}
+    item["source_id"] = {"S": f"bench-{tenant}-{serial}"}
+    item["payload"] = {"S": template["payload"]["S"].replace(TENANT, tenant)}
+    return item
