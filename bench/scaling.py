@@ -287,6 +287,7 @@ def _measure(world: World, tables: dict[str, Table], case: Case) -> dict[str, An
         for label in order:
             table = tables[label]
             _use(world, table)
+            handler = world.handler(case.function)  # this table's instance of the function
             with quiet():
                 handler(case.event(table), context)  # untimed: new clients after the switch
             for _ in range(per_block):

@@ -182,7 +182,10 @@ class World:
             import integration.observability  # noqa: F401
         self.routes = self.template.routes()
         self.functions = self.template.functions()
-        self._modules: dict[str, ModuleType] = {}
+        # A function builds its use cases (and their table) at import, as on Lambda: one loaded
+        # module per function and table, so a section that points the functions at another table
+        # (TABLE_NAME) gets instances of its own, warm ones when it comes back.
+        self._modules: dict[tuple[str, str], ModuleType] = {}
         self.table = self.physical("AWS::DynamoDB::Table")
         self.dynamodb = self.session.client("dynamodb")
         self.sqs = self.session.client("sqs")
@@ -206,17 +209,18 @@ class World:
 
     # -------------------------------------------------------------- functions
     def module(self, logical_id: str) -> ModuleType:
-        if logical_id not in self._modules:
+        instance = (os.environ.get("TABLE_NAME", ""), logical_id)
+        if instance not in self._modules:
             function = self.functions[logical_id]
             module_name = function.handler.rsplit(".", 1)[0]
             path = function.code_uri / f"{module_name}.py"
-            spec = importlib.util.spec_from_file_location(f"bench_{logical_id}_{module_name}", path)
+            spec = importlib.util.spec_from_file_location(f"bench_{logical_id}_{module_name}_{len(self._modules)}", path)
             assert spec is not None and spec.loader is not None
             module = importlib.util.module_from_spec(spec)
             with quiet():
                 spec.loader.exec_module(module)
-            self._modules[logical_id] = module
-        return self._modules[logical_id]
+            self._modules[instance] = module
+        return self._modules[instance]
 
     def handler(self, logical_id: str) -> Any:
         return getattr(self.module(logical_id), self.functions[logical_id].handler.rsplit(".", 1)[1])
