@@ -51,7 +51,7 @@ class _StartJob:
         *,
         retention: timedelta,
         job_retention: timedelta,
-        clock: Clock,
+        clock: Clock = utc_now,
     ) -> None:
         self._webhooks = webhooks
         self._jobs = jobs
@@ -106,18 +106,6 @@ class _StartJob:
 
 class StartRecoverJobUseCase(_StartJob):
     """POST /webhooks/{id}/recover: send again every failed message of a window."""
-
-    def __init__(
-        self,
-        webhooks: WebhookRepository,
-        jobs: JobRepository,
-        queue: JobQueue,
-        *,
-        retention: timedelta,
-        job_retention: timedelta,
-        clock: Clock = utc_now,
-    ) -> None:
-        super().__init__(webhooks, jobs, queue, retention=retention, job_retention=job_retention, clock=clock)
 
     def execute(self, principal: Principal, webhook_id: str, *, since: datetime, until: datetime | None) -> Job:
         return self._start(principal, webhook_id, JobKind.RECOVER, since=since, until=until, types=None)
