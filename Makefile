@@ -17,11 +17,14 @@ CHECKOV := CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(LINT_VENV)/bin/checkov --file te
 # pyproject.toml, keeps each module, and all the end-to-end tests, on one of them. TEST_WORKERS=0: one process.
 TEST_WORKERS ?= 4
 PYTEST := $(PY) -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n logical --maxprocesses $(TEST_WORKERS))
+# The Chromium the browser tests (tests/browser) drive, found as tests/browser/console.py finds it.
+CHROMIUM_FOUND = $(shell if [ -n "$$CHROMIUM" ]; then [ -f "$$CHROMIUM" ] && echo "$$CHROMIUM"; \
+	elif [ -f /usr/bin/chromium ]; then echo /usr/bin/chromium; else command -v chromium; fi)
 # The newest Python 3.11+ on PATH (Lambda runs 3.13; the code runs on 3.11 and later).
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
-.PHONY: help run-setup setup lint-setup run test test-fast lint openapi build deploy clean bench
+.PHONY: help run-setup setup lint-setup run test test-fast lint openapi build deploy clean bench screenshots
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -53,11 +56,15 @@ lint-setup: $(LINT_STAMP) ## create .venv-lint with checkov (make lint and make 
 run: run-setup ## serve the whole system locally (moto on :5000, the API on :3000)
 	$(PY) -m local_runtime
 
-test: setup lint-setup ## cfn-lint, checkov, unit, handler, sam build and end-to-end tests
+test: setup lint-setup ## cfn-lint, checkov, unit, handler, sam build, end-to-end and browser tests
+	@$(if $(CHROMIUM_FOUND),echo "Browser tests: Chromium at $(CHROMIUM_FOUND)",echo "!!! Browser tests will be SKIPPED: no Chromium (apt-get install chromium chromium-driver) !!!")
 	$(PYTEST)
 
-test-fast: setup ## every test but sam build and the end-to-end suite
+test-fast: setup ## every test but sam build, the end-to-end and the browser suites
 	$(PYTEST) -m "not slow and not e2e"
+
+screenshots: setup ## run the browser tests and keep their screenshots of the console in docs/console/
+	CONSOLE_SCREENSHOTS=1 $(PY) -m pytest -p no:cacheprovider -n0 tests/browser
 
 bench: setup ## benchmarks against moto, side by side with their floors; writes docs/benchmarks.md (< 10 min)
 	$(PY) -m bench

@@ -214,6 +214,7 @@ def main() -> int:
         *(
             f"  {route.method:6} {route.path}  ->  {route.function}"
             + ("  (AWS SigV4, not API keys)" if route.iam_authorized else "")
+            + ("  (no credential: the console's page and files)" if route.public else "")
             for route in gateway.routes
         ),
         *(f"  stream  table {stack.physical[sub.table]}  ->  {sub.function}" for sub in template.stream_subscriptions()),
@@ -236,6 +237,9 @@ def main() -> int:
         *(f"export {name}={value}" for name, value in exports.items()),
         f"# A key for tenant '{DEMO_TENANT}' with every scope (create more with integration-admin create-key):",
         f"export INTEGRATION_API_KEY={bootstrap.plaintext}",
+        "",
+        f"Tenant console, signed in as '{DEMO_TENANT}' (a #fragment never reaches a server; docs/console.md):",
+        f"  {api_url}/console#key={bootstrap.plaintext}",
         "",
         "Ready. Ctrl-C stops.",
     ]

@@ -5,7 +5,8 @@ an unknown route, 401 ``{"message":"Unauthorized"}`` when the authorizer raises
 ``Unauthorized``, 403 ``{"message":"Forbidden"}`` when it returns ``isAuthorized: false``, and
 500 ``{"message":"Internal Server Error"}`` when a function fails.
 
-A route with IAM authorization (``Auth: Authorizer: AWS_IAM``) skips the Lambda authorizer: the
+A route with ``Auth: Authorizer: NONE`` (the console's files) reaches its function with no
+credential checked. A route with IAM authorization (``Auth: Authorizer: AWS_IAM``) skips the Lambda authorizer: the
 request must be signed with SigV4 by the runtime's credentials (:mod:`local_runtime.sigv4`), or
 it is answered 403 ``{"message":"Forbidden"}``; the function gets the signer in
 ``requestContext.authorizer.iam``.
@@ -131,7 +132,7 @@ class Gateway:
             iam_caller = self.sigv4.caller(method, path, query, combined, body)
             if iam_caller is None:
                 return _gateway_error(403, "Forbidden")
-        elif self.authorizer is not None:
+        elif self.authorizer is not None and not route.public:
             event = authorizer_event(method, path, route_key=route.route_key, headers=headers, query=query)
             try:
                 decision = self.functions[self.authorizer].invoke(event)

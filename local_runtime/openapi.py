@@ -162,7 +162,7 @@ TAGS = [
     },
     {
         "name": "API keys",
-        "description": "The tenant's API keys: create one (the plaintext key is shown once), list, get, update (PATCH: name, description, metadata, narrower scopes), roll (a new key; the old one works a while longer), revoke; and verify a key for the platform's services (AWS SigV4).",
+        "description": "The tenant's API keys: create one (the plaintext key is shown once), list, get, update (PATCH: name, description, metadata, narrower scopes), roll (a new key; the old one works a while longer), revoke; create a portal link (a short-lived key as a console sign-in link); who am I (the calling credential); and verify a key for the platform's services (AWS SigV4).",
     },
     {
         "name": "Event types",
@@ -255,6 +255,8 @@ def build_document(template: Template | None = None) -> dict[str, Any]:
     functions = template.functions()
     with _function_environment():
         for route in template.routes():
+            if route.public:  # the console's page and files: not operations of the API
+                continue
             function = functions[route.function]
             module = _load(function.code_uri / "app.py", f"openapi_{route.function}")
             schema = module.app.get_openapi_schema()

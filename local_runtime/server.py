@@ -9,6 +9,7 @@ from local_runtime import output
 from local_runtime.gateway import Gateway, timed
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+_GATEWAY_SET = ("x-forwarded-proto", "x-forwarded-port")
 
 
 def make_server(gateway: Gateway, host: str, port: int) -> ThreadingHTTPServer:
@@ -23,7 +24,10 @@ def make_server(gateway: Gateway, host: str, port: int) -> ThreadingHTTPServer:
                 return
             body = self.rfile.read(length) if length else b""
             url = urlsplit(self.path)
-            headers = self.headers.items()  # every header as received: repeated ones too, in order
+            # Every header as received (repeated ones too, in order), but the X-Forwarded-Proto and
+            # -Port that API Gateway sets itself (a client's are replaced), here for plain http.
+            headers = [(name, value) for name, value in self.headers.items() if name.lower() not in _GATEWAY_SET]
+            headers += [("X-Forwarded-Proto", "http"), ("X-Forwarded-Port", str(port))]
             response, elapsed_ms = timed(gateway, self.command, url.path, url.query, headers, body)
             self.send_response(response.status)
             for name, value in response.headers.items():

@@ -49,12 +49,17 @@ class Route:
     path: str  # as in the template: /api/v1/integration/api-keys/{id}
     function: str  # logical id
     _pattern: re.Pattern[str] = field(compare=False, repr=False)
-    authorizer: str | None = None  # the event's Auth.Authorizer (AWS_IAM); None: the API's default
+    authorizer: str | None = None  # the event's Auth.Authorizer (AWS_IAM, NONE); None: the API's default
 
     @property
     def iam_authorized(self) -> bool:
         """Whether the route takes AWS SigV4 (``Auth: Authorizer: AWS_IAM``) instead of the default authorizer."""
         return self.authorizer == "AWS_IAM"
+
+    @property
+    def public(self) -> bool:
+        """Whether the route has no authorizer at all (``Auth: Authorizer: NONE``: the console's files)."""
+        return self.authorizer == "NONE"
 
     @property
     def route_key(self) -> str:
@@ -157,7 +162,8 @@ class Template:
                 if event["Type"] != "HttpApi":
                     continue
                 method, path = event["Properties"]["Method"].upper(), event["Properties"]["Path"]
-                regex = "^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(path)) + "$"
+                regex = re.sub(r"\\\{(\w+)\\\+\\\}", r"(?P<\1>.+)", re.escape(path))  # {proxy+}: the rest of the path
+                regex = "^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", regex) + "$"
                 authorizer = event["Properties"].get("Auth", {}).get("Authorizer")
                 routes.append(Route(method=method, path=path, function=name, _pattern=re.compile(regex), authorizer=authorizer))
         # Literal segments beat parameters, as in API Gateway: longer literal prefixes first.

@@ -48,6 +48,9 @@ def load_function(folder: str) -> ModuleType:
 
 
 E2E_TESTS = Path(__file__).parent / "e2e"
+BROWSER_TESTS = Path(__file__).parent / "browser"
+# tests/browser/conftest.py skips the browser tests with a reason starting so when Chromium is missing.
+BROWSER_SKIP_REASON = "Chromium not found"
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the marks
@@ -57,12 +60,37 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     ``test_zz_logs_hold_no_secret.py`` reads what the others' runtimes logged (this process's
     ``tests.e2e.runtime.RUNTIME_LOGS``), and ``test_readme_walkthrough.py`` takes fixed ports.
     Every other module goes to one worker whole, so that its module-scoped fixtures (``sam build``,
-    a moto server) are set up once, not once per worker."""
+    a moto server) are set up once, not once per worker. The browser tests (tests/browser, headless
+    Chromium against a local runtime of their own) are one group too, beside the end-to-end one."""
     if not config.pluginmanager.hasplugin("xdist"):
         return
     for item in items:
-        group = "e2e" if item.path.is_relative_to(E2E_TESTS) else item.nodeid.split("::", 1)[0]
+        if item.path.is_relative_to(E2E_TESTS):
+            group = "e2e"
+        elif item.path.is_relative_to(BROWSER_TESTS):
+            group = "browser"
+        else:
+            group = item.nodeid.split("::", 1)[0]
         item.add_marker(pytest.mark.xdist_group(group))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """A banner nobody can miss when the browser tests were skipped for want of Chromium."""
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if BROWSER_SKIP_REASON in str(getattr(report, "longrepr", ""))
+    ]
+    if skipped:
+        terminalreporter.write_sep(
+            "!", f"BROWSER TESTS SKIPPED: {BROWSER_SKIP_REASON} ({len(skipped)} tests)", red=True, bold=True
+        )
+        terminalreporter.write_line(
+            "The tenant console was NOT tested. Install Chromium (apt-get install chromium chromium-driver) "
+            "or set CHROMIUM=/path/to/chromium.",
+            red=True,
+            bold=True,
+        )
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 """A real HTTP receiver on loopback for delivery tests: records every request, answers with
-the statuses it is told to (then 200; an :class:`Answer` adds headers or a body that stalls),
+the statuses it is told to (then ``default_status``, 200 unless switched; an :class:`Answer` adds
+headers or a body that stalls),
 and verifies signatures the way a tenant would."""
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ class ReceivedRequest:
 class Receiver:
     def __init__(self) -> None:
         self.requests: list[ReceivedRequest] = []
-        self.statuses: list[int | Answer] = []  # answered in order; 200 once used up
+        self.statuses: list[int | Answer] = []  # answered in order; default_status once used up
+        self.default_status = 200  # switch it (e.g. to 500) to break the receiver until switched back
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
         self._stopping = threading.Event()
@@ -61,7 +63,7 @@ class Receiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", "0")))
                 with receiver._lock:
-                    planned = receiver.statuses.pop(0) if receiver.statuses else 200
+                    planned = receiver.statuses.pop(0) if receiver.statuses else receiver.default_status
                     answer = planned if isinstance(planned, Answer) else Answer(planned)
                     headers = {name.lower(): value for name, value in self.headers.items()}
                     receiver.requests.append(ReceivedRequest(self.path, headers, body, time.monotonic()))

@@ -45,6 +45,8 @@ MISSING_DATA = {
     "EventAndDeliveryFunctionThrottlesAlarm": "notBreaching",
     "EventLogAndJobFunctionErrorsAlarm": "notBreaching",
     "EventLogAndJobFunctionThrottlesAlarm": "notBreaching",
+    "ConsoleFunctionErrorsAlarm": "notBreaching",
+    "ConsoleFunctionThrottlesAlarm": "notBreaching",
     "WebhookMessagesFailedAlarm": "notBreaching",  # written only when it happens
     "WebhooksDisabledAlarm": "notBreaching",
     "WebhookAttemptFailureRateAlarm": "notBreaching",  # no attempts, nothing failed

@@ -67,4 +67,5 @@ def test_the_layer_ships_bytecode_for_python313_only_when_a_313_built_it(build_d
 
 def test_each_function_artifact_is_just_its_handler(build_dir: Path, template: Template) -> None:
     for name in template.functions():
-        assert sorted(path.name for path in (build_dir / name).iterdir()) == ["app.py"]
+        expected = ["app.py", "static"] if name == "ConsoleFunction" else ["app.py"]  # the console's own files
+        assert sorted(path.name for path in (build_dir / name).iterdir()) == expected

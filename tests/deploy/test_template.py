@@ -41,16 +41,21 @@ def test_every_function_runs_python313_on_the_shared_layer(template: Template) -
 
 def test_one_function_per_route_and_every_route_behind_the_authorizer(template: Template) -> None:
     routes = template.routes()
-    assert len({route.function for route in routes}) == len(routes)
+    api_routes = [route for route in routes if route.function != "ConsoleFunction"]
+    assert len({route.function for route in api_routes}) == len(api_routes)
     assert template.authorizer_function() == "AuthorizerFunction"
-    iam_routes = []
+    overrides = []
     for name, resource in template.resources_of_type("AWS::Serverless::Function").items():
         for event in resource["Properties"].get("Events", {}).values():
             if "Auth" in event["Properties"]:
-                # The one exception: the platform's services verify keys with SigV4, never a tenant's key.
-                assert event["Properties"]["Auth"] == {"Authorizer": "AWS_IAM"}, f"{name} overrides the default authorizer"
-                iam_routes.append(name)
-    assert iam_routes == ["VerifyApiKeyFunction"]
+                overrides.append((name, event["Properties"]["Auth"], event["Properties"]["Path"]))
+    # The exceptions: the platform's services verify keys with SigV4, never a tenant's key; and the
+    # console's page and files, which hold no data, load before anyone signs in.
+    assert overrides == [
+        ("VerifyApiKeyFunction", {"Authorizer": "AWS_IAM"}, "/api/v1/integration/api-keys/verify"),
+        ("ConsoleFunction", {"Authorizer": "NONE"}, "/api/v1/integration/console"),
+        ("ConsoleFunction", {"Authorizer": "NONE"}, "/api/v1/integration/console/{proxy+}"),
+    ]
     (api,) = template.resources_of_type("AWS::Serverless::HttpApi").values()
     assert api["Properties"]["Auth"]["EnableIamAuthorizer"] is True
 
@@ -81,6 +86,7 @@ EXPECTED_ACTIONS = {
     "AuthorizerFunction": {"dynamodb:GetItem", "dynamodb:UpdateItem"} | WRITE_KEY,
     "ListApiKeysFunction": {"dynamodb:Query"} | READ_KEY,
     "CreateApiKeyFunction": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"} | WRITE_KEY,
+    "CreatePortalLinkFunction": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"} | WRITE_KEY,
     "GetApiKeyFunction": {"dynamodb:GetItem"} | READ_KEY,
     "RevokeApiKeyFunction": {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"} | WRITE_KEY,
     "VerifyApiKeyFunction": {"dynamodb:GetItem", "dynamodb:UpdateItem"} | WRITE_KEY,  # the lookup; last_used_at
@@ -94,6 +100,8 @@ EXPECTED_ACTIONS = {
     "DeleteWebhookFunction": {"dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"} | WRITE_KEY,
     "ListEventTypesFunction": {"ssm:GetParametersByPath"},  # the platform's event schemas
     "ListScopesFunction": set(),
+    "WhoAmIFunction": set(),  # answers from the authorizer's context: no AWS call at all
+    "ConsoleFunction": set(),  # serves its own files: no AWS call at all
     "OutboxRelayFunction": {"events:PutEvents", "dynamodb:UpdateItem"} | WRITE_KEY,  # reads the stream, marks what it published
     "OutboxSweeperFunction": {"dynamodb:Query", "dynamodb:UpdateItem", "events:PutEvents"} | WRITE_KEY,
     "ListWebhookDeliveriesFunction": {"dynamodb:GetItem", "dynamodb:Query"} | READ_KEY,
@@ -263,9 +271,12 @@ def test_every_function_has_a_sample_event_that_it_accepts(template: Template) -
     for queue_subscription in template.queue_subscriptions():
         event = json.loads((PROJECT_ROOT / "events" / f"{template.functions()[queue_subscription.function].code_uri.name}.json").read_text())
         assert event["Records"] and all(record["eventSource"] == "aws:sqs" for record in event["Records"])
+    routes_of: dict[str, list] = {}
     for route in template.routes():
-        event = json.loads((PROJECT_ROOT / "events" / f"{template.functions()[route.function].code_uri.name}.json").read_text())
-        assert event["routeKey"] == route.route_key
+        routes_of.setdefault(route.function, []).append(route)
+    for function_name, routes in routes_of.items():  # a function with two routes (the console): one of them
+        event = json.loads((PROJECT_ROOT / "events" / f"{template.functions()[function_name].code_uri.name}.json").read_text())
+        (route,) = [route for route in routes if route.route_key == event["routeKey"]]
         assert route.match(event["requestContext"]["http"]["method"], event["rawPath"]) is not None
 
 

@@ -21,6 +21,7 @@ PAGES = [
     "docs/architecture.md",
     "docs/authentication.md",
     "docs/benchmarks.md",
+    "docs/console.md",
     "docs/deploy.md",
     "docs/events.md",
     "docs/local-runtime.md",

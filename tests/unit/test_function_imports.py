@@ -83,7 +83,7 @@ def test_a_route_function_loads_no_use_case_it_does_not_run():
     assert "integration.infrastructure.webhook_repository" not in loaded
 
 
-@pytest.mark.parametrize("function", ["list_event_types", "list_scopes"])
+@pytest.mark.parametrize("function", ["list_event_types", "list_scopes", "whoami"])
 def test_a_catalogue_function_makes_no_aws_call_and_never_imports_boto3_or_botocore_s_client(function):
     loaded = set(loaded_by(function)["modules"])
     assert "boto3" not in loaded

@@ -44,6 +44,16 @@ variable                                    meaning                        defau
 ``OIDC_TENANT_CLAIM``                       the claim naming the tenant    ``custom:tenant_id``
 ``OIDC_JWKS_URL``                           the issuer's JWKS              (discovered)
 ``OIDC_SCOPE_PREFIX``                       only scopes with this prefix   (none)
+``CONSOLE_URL`` [ConsoleUrl]                the console portal links open  (none: this API's own,
+                                            (https, or http on loopback)   from the request)
+``CONSOLE_FRAME_ANCESTORS``                 origins that may embed the     (none: not framed)
+[ConsoleFrameAncestors]                     console, space-separated
+``CONSOLE_OIDC_CLIENT_ID``                  the console's OIDC client;     (none)
+[ConsoleOidcClientId]                       with OIDC_ISSUER: single
+                                            sign-on in the console
+``CONSOLE_OIDC_SCOPES`` [ConsoleOidcScopes] the scopes it asks for         ``openid``
+``CONSOLE_CONNECT_SOURCES``                 more origins the console may   (none)
+[ConsoleConnectSources]                     call (an IdP's token endpoint)
 =========================================== ============================== =====================
 
 Powertools reads its own ``POWERTOOLS_*`` variables; boto3 its ``AWS_*`` ones.
@@ -108,6 +118,12 @@ class Settings:
     oidc_tenant_claim: str = DEFAULT_TENANT_CLAIM
     oidc_jwks_url: str | None = None
     oidc_scope_prefix: str = ""
+    console_url: str | None = None
+    """Where portal links point (POST /portal-links); None: this API's own console."""
+    console_frame_ancestors: tuple[str, ...] = ()
+    console_oidc_client_id: str | None = None
+    console_oidc_scopes: str = "openid"
+    console_connect_sources: tuple[str, ...] = ()
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -145,6 +161,11 @@ class Settings:
             oidc_tenant_claim=read.text("OIDC_TENANT_CLAIM") or DEFAULT_TENANT_CLAIM,
             oidc_jwks_url=read.text("OIDC_JWKS_URL"),
             oidc_scope_prefix=read.text("OIDC_SCOPE_PREFIX") or "",
+            console_url=read.parsed("CONSOLE_URL", parse_console_url, None),
+            console_frame_ancestors=read.parsed("CONSOLE_FRAME_ANCESTORS", parse_origins, ()),
+            console_oidc_client_id=read.text("CONSOLE_OIDC_CLIENT_ID"),
+            console_oidc_scopes=read.text("CONSOLE_OIDC_SCOPES") or "openid",
+            console_connect_sources=read.parsed("CONSOLE_CONNECT_SOURCES", parse_origins, ()),
         )
 
     def required(self, value: str | None, variable: str, what: str) -> str:
@@ -204,6 +225,33 @@ def parse_parameter_path(value: str) -> str:
         raise ValueError(
             f"must be an SSM parameter path that starts and ends with '/' (e.g. /integration/prod/event-schemas/), "
             f"segments of letters, digits, '_', '.' and '-', at most {MAX_PARAMETER_PATH_LENGTH} characters"
+        )
+    return value
+
+
+_ORIGIN = re.compile(r"^(https://[A-Za-z0-9.-]+|http://(localhost|127\.0\.0\.1))(:[0-9]{1,5})?$")
+
+
+def parse_origins(value: str) -> tuple[str, ...]:
+    """Space- or comma-separated web origins: ``https://host[:port]`` (``http://`` for localhost
+    and 127.0.0.1 only), no path."""
+    origins = tuple(dict.fromkeys(value.replace(",", " ").split()))
+    for origin in origins:
+        if not _ORIGIN.match(origin):
+            raise ValueError(f"{origin!r} is not an origin: https://host[:port] (http only for localhost), no path")
+    return origins
+
+
+_CONSOLE_URL = re.compile(r"^(https://[^\s/?#]+|http://(localhost|127\.0\.0\.1)(:[0-9]{1,5})?)(/[^\s?#]*)?$")
+
+
+def parse_console_url(value: str) -> str:
+    """The console's URL, where portal links point: ``https://`` (``http://`` for localhost and
+    127.0.0.1 only), no query and no fragment (the link's fragment carries the key)."""
+    if not _CONSOLE_URL.match(value):
+        raise ValueError(
+            "must be the console's URL: https://host/path (http:// only for localhost and 127.0.0.1), "
+            "without a query or a fragment"
         )
     return value
 

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from integration.application.events import GetEventUseCase, ListEventsUseCase
     from integration.application.jobs import GetJobUseCase, RunJobStepUseCase, StartRecoverJobUseCase, StartReplayJobUseCase
     from integration.application.outbox_relay import RelayOutboxEventsUseCase, RepublishUnpublishedEventsUseCase
+    from integration.application.portal_links import CreatePortalLinkUseCase
     from integration.application.webhooks import (
         CreateWebhookUseCase,
         DeleteWebhookUseCase,
@@ -286,6 +287,12 @@ def create_api_key() -> CreateApiKeyUseCase:
     from integration.application.api_keys import CreateApiKeyUseCase
 
     return CreateApiKeyUseCase(api_key_repository(), catalogue=scope_catalogue())
+
+
+def create_portal_link() -> CreatePortalLinkUseCase:
+    from integration.application.portal_links import CreatePortalLinkUseCase
+
+    return CreatePortalLinkUseCase(api_key_repository(), catalogue=scope_catalogue(), console_url=settings().console_url)
 
 
 def list_api_keys() -> ListApiKeysUseCase:

@@ -33,3 +33,11 @@ def format_timestamp(moment: datetime) -> str:
         raise ValueError("a timestamp must be timezone-aware")
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
+
+def format_timestamp_seconds(moment: datetime) -> str:
+    """``moment`` in whole seconds: ``2026-12-01T23:35:12Z`` (RFC 3339, UTC, truncated, ``Z``);
+    where a link carries a time (a portal link's ``expires_at``).
+
+    :raises ValueError: a naive ``moment``.
+    """
+    return format_timestamp(moment.replace(microsecond=0)).replace(".000Z", "Z")
