@@ -27,7 +27,7 @@ from local_runtime.template import PROJECT_ROOT
 
 pytest.register_assert_rewrite("tests.browser.console")  # its checks' failures show their values
 
-from tests.browser.console import CHROMIUM_ARGS, SKIP_REASON, WAIT_MS, Console, ConsoleErrors, find_chromium
+from tests.browser.console import CHROMIUM_ARGS, PAGE_REQUESTS, SKIP_REASON, WAIT_MS, Console, ConsoleErrors, find_chromium
 from tests.e2e.runtime import DELIVERY_PARAMETER_OVERRIDES, LocalRuntime, start_local_runtime, stop
 from tests.webhook_receiver import Receiver, running_receiver
 
@@ -118,6 +118,7 @@ def open_page(browser: Browser, console_errors: ConsoleErrors, console: Console)
         contexts.append(context)
         page = context.new_page()
         console_errors.watch(page)
+        page.on("request", lambda request: PAGE_REQUESTS.append((request.method, request.url)))
         return page
 
     yield new_page

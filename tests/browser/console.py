@@ -6,6 +6,7 @@ the secrets the pages showed, waits that press "Refresh", and the checks run in 
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import re
 import shutil
@@ -16,6 +17,7 @@ from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
+from local_runtime.template import PROJECT_ROOT
 from tests.e2e.runtime import ISSUED_SECRETS, READY_LINE, LocalRuntime, remember_secrets
 
 WAIT_MS = 15_000  # generous: a page load, a request to the runtime
@@ -41,6 +43,9 @@ QUIET_EVENT_TYPE = "ApiKeyRolled"
 # each module proves the browser runtime's log holds none of them.
 SEEN_SECRETS: set[str] = set()
 PORTAL_LINK_KEYS: set[str] = set()
+# Every request the console's pages made, as (method, URL): the last test of a module checks each
+# was the console's own page or file, or an operation openapi.json documents.
+PAGE_REQUESTS: list[tuple[str, str]] = []
 _names = itertools.count(1)
 
 
@@ -243,3 +248,36 @@ CONTRAST_JS = """async (selector) => {
   return { selector, foreground: foreground.map(Math.round), background: background.map(Math.round),
            ratio: (hi + 0.05) / (lo + 0.05) };
 }"""
+
+
+def documented_operations() -> list[tuple[str, re.Pattern[str]]]:
+    """(method, path pattern) of every operation in openapi.json, under the API's base path."""
+    document = json.loads((PROJECT_ROOT / "openapi.json").read_text())
+    base = document["servers"][0]["url"]
+    return [
+        (method.upper(), re.compile("^" + re.sub(r"\\{\w+\\}", "[^/]+", re.escape(base + path)) + "$"))
+        for path, item in document["paths"].items()
+        for method in item
+    ]
+
+
+def assert_pages_used_only_documented_operations(runtime: LocalRuntime) -> None:
+    """Each request the pages made: the console's page or files, or a documented operation; and no
+    query string holds a key (a portal link's key travels in the fragment only)."""
+    origin = "{0.scheme}://{0.netloc}".format(urllib.parse.urlsplit(runtime.api_url))
+    base = urllib.parse.urlsplit(runtime.api_url).path
+    operations = documented_operations()
+    assert len(PAGE_REQUESTS) > 20  # the module's pages did call the API
+    undocumented, keys_in_queries = [], []
+    for method, url in PAGE_REQUESTS:
+        parts = urllib.parse.urlsplit(url)
+        if f"{parts.scheme}://{parts.netloc}" != origin:
+            continue  # an identity provider's (single sign-on): not this API
+        if "intk_" in parts.query or "key=" in parts.query:
+            keys_in_queries.append(url)
+        if method == "GET" and (parts.path == base + "/console" or parts.path.startswith(base + "/console/assets/")):
+            continue
+        if not any(method == known and pattern.match(parts.path) for known, pattern in operations):
+            undocumented.append((method, parts.path))
+    assert keys_in_queries == []
+    assert undocumented == []

@@ -24,6 +24,7 @@ from tests.browser.console import (
     ConsoleErrors,
     assert_focus_moved_to_the_page,
     assert_log_holds_no_secret,
+    assert_pages_used_only_documented_operations,
     h1,
     local_storage,
     refresh_until,
@@ -78,9 +79,7 @@ def test_a_portal_link_signs_in_on_endpoints_and_its_key_leaves_the_address_bar(
     assert session(page) is None
 
 
-def test_a_read_only_portal_link_offers_nothing_its_scopes_do_not_allow(
-    console: Console, page: Page, receiver: Receiver
-) -> None:
+def test_a_read_only_portal_link_offers_nothing_its_scopes_do_not_allow(console: Console, page: Page, receiver: Receiver) -> None:
     webhook = console.create_webhook(receiver.url + "/read-only", name=unique("Read only"))
     link, _ = console.portal_link(scopes=["webhooks:read"])
     page.goto(link)
@@ -411,3 +410,7 @@ def test_an_expired_portal_link_is_refused_and_nothing_is_stored(console: Consol
 
 def test_zz_the_runtime_logged_none_of_the_keys_and_secrets_the_pages_showed(console: Console) -> None:
     assert_log_holds_no_secret(console.runtime)
+
+
+def test_zz_the_pages_called_only_documented_operations_and_never_put_a_key_in_a_query(console: Console) -> None:
+    assert_pages_used_only_documented_operations(console.runtime)

@@ -19,6 +19,7 @@ from tests.browser.console import (
     WAIT_MS,
     Console,
     assert_log_holds_no_secret,
+    assert_pages_used_only_documented_operations,
     h1,
     unique,
 )
@@ -143,3 +144,7 @@ def test_the_dark_theme_changes_the_background_and_both_themes_keep_text_readabl
 
 def test_zz_the_runtime_logged_none_of_the_keys_and_secrets_the_pages_showed(console: Console) -> None:
     assert_log_holds_no_secret(console.runtime)
+
+
+def test_zz_the_pages_called_only_documented_operations_and_never_put_a_key_in_a_query(console: Console) -> None:
+    assert_pages_used_only_documented_operations(console.runtime)
