@@ -131,3 +131,34 @@ def test_each_function_gets_its_adapters_from_wiring(function: str) -> None:
 def test_domain_and_use_cases_import_no_aws_sdk_and_no_framework(module: str) -> None:
     frameworks = sorted(name for name in imported(modules()[module]) if name.split(".")[0] in FRAMEWORKS)
     assert frameworks == [], f"{module} imports {frameworks}"
+
+
+def random_draws(path: Path) -> list[str]:
+    """What ``path`` uses of :mod:`random` other than reseeding it (``random.seed``)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.ImportFrom) and node.module == "random":
+            found.extend(f"from random import {alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.extend(f"import {alias.name} as {alias.asname}" for alias in node.names if alias.name == "random" and alias.asname)
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "random" and node.attr != "seed":
+            found.append(f"random.{node.attr}")
+    return found
+
+
+def test_the_random_check_sees_a_draw_and_lets_a_reseed_pass(tmp_path: Path) -> None:
+    drawing = tmp_path / "drawing.py"
+    drawing.write_text("import random\nfrom random import uniform\nrandom.seed()\nrandom.uniform(0, 1)\n")
+    assert random_draws(drawing) == ["from random import uniform", "random.uniform"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted([*PACKAGE.rglob("*.py"), *(ROOT / "functions").glob("*/app.py")]),
+    ids=lambda path: str(path.relative_to(ROOT)),
+)
+def test_no_code_draws_from_the_random_module(path: Path) -> None:
+    """``random`` keeps its state in the process: every environment SnapStart restores from one
+    snapshot would draw the same sequence (retry jitter in step). Draw from ``secrets``; only
+    ``integration.entrypoints.snapstart`` touches ``random``, to reseed it after a restore."""
+    assert random_draws(path) == [], f"{path.relative_to(ROOT)}: use secrets"

@@ -9,7 +9,7 @@ a short random pause, then :class:`ConflictError` (409). A caller's ``If-Match``
 
 from __future__ import annotations
 
-import random
+import secrets
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -40,6 +40,9 @@ T = TypeVar("T")
 MAX_WRITE_ATTEMPTS = 8
 BASE_PAUSE_SECONDS = 0.005
 MAX_PAUSE_SECONDS = 0.1
+# Pauses come from the OS (no seeded state): environments restored from one SnapStart snapshot
+# would otherwise all draw the same sequence and retry in step.
+_jitter = secrets.SystemRandom()
 
 Sleep = Callable[[float], None]
 
@@ -56,7 +59,7 @@ def _write_with_retries(current: Webhook, write: Callable[[Webhook], T], *, slee
                 raise NotFoundError("webhook", current.id) from None
             current = conflict.current
             if attempt < MAX_WRITE_ATTEMPTS:
-                sleep(random.uniform(0, min(MAX_PAUSE_SECONDS, BASE_PAUSE_SECONDS * 2**attempt)))
+                sleep(_jitter.uniform(0, min(MAX_PAUSE_SECONDS, BASE_PAUSE_SECONDS * 2**attempt)))
     raise ConflictError(f"webhook {current.id} kept changing while this request was applied; retry it")
 
 
