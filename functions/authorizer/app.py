@@ -25,8 +25,10 @@ from typing import Any
 from integration import wiring
 from integration.domain.errors import AuthenticationError
 from integration.domain.principal import Principal
+from integration.entrypoints import snapstart  # noqa: F401 - its after-restore hook, under SnapStart
 from integration.entrypoints.http.credentials import CredentialKind, PresentedCredential, authorizer_context, presented_credential
 from integration.observability import logger
+from integration.settings import settings
 
 UNAUTHORIZED = "Unauthorized"  # the exact message API Gateway turns into a 401
 
@@ -90,3 +92,20 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             "context": passed_on,
         }
     return {"isAuthorized": True, "context": passed_on}
+
+
+def _prime() -> None:
+    """At INIT ahead of any request (a SnapStart snapshot, provisioned concurrency): a request
+    with a malformed key goes the way every request goes, to its refusal before any read. Not
+    through ``lambda_handler``, so nothing is logged; no AWS call."""
+    credential = _presented({"headers": {"authorization": "Bearer intk_primed"}})
+    if credential is None:
+        return
+    try:
+        _authenticate(credential)
+    except AuthenticationError:
+        pass
+
+
+if settings().primes_at_init:
+    _prime()

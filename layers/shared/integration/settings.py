@@ -54,9 +54,12 @@ variable                                    meaning                        defau
 ``CONSOLE_OIDC_SCOPES`` [ConsoleOidcScopes] the scopes it asks for         ``openid``
 ``CONSOLE_CONNECT_SOURCES``                 more origins the console may   (none)
 [ConsoleConnectSources]                     call (an IdP's token endpoint)
+``AWS_LAMBDA_INITIALIZATION_TYPE``          set by Lambda: how INIT runs   ``on-demand``
+                                            (``snap-start``,
+                                            ``provisioned-concurrency``)
 =========================================== ============================== =====================
 
-Powertools reads its own ``POWERTOOLS_*`` variables; boto3 its ``AWS_*`` ones.
+Powertools reads its own ``POWERTOOLS_*`` variables; boto3 its other ``AWS_*`` ones.
 """
 
 from __future__ import annotations
@@ -124,6 +127,15 @@ class Settings:
     console_oidc_client_id: str | None = None
     console_oidc_scopes: str = "openid"
     console_connect_sources: tuple[str, ...] = ()
+    initialization_type: str = "on-demand"
+    """How Lambda runs this environment's INIT (``AWS_LAMBDA_INITIALIZATION_TYPE``)."""
+
+    @property
+    def primes_at_init(self) -> bool:
+        """Whether INIT runs before any request waits on it (a SnapStart snapshot, provisioned
+        concurrency): then the functions answer a synthetic request at INIT, so the first real one
+        finds everything ready. On demand, that work would only move into the cold start."""
+        return self.initialization_type in ("snap-start", "provisioned-concurrency")
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -166,6 +178,7 @@ class Settings:
             console_oidc_client_id=read.text("CONSOLE_OIDC_CLIENT_ID"),
             console_oidc_scopes=read.text("CONSOLE_OIDC_SCOPES") or "openid",
             console_connect_sources=read.parsed("CONSOLE_CONNECT_SOURCES", parse_origins, ()),
+            initialization_type=read.text("AWS_LAMBDA_INITIALIZATION_TYPE") or "on-demand",
         )
 
     def required(self, value: str | None, variable: str, what: str) -> str:

@@ -486,6 +486,14 @@ def republish_unpublished_events() -> RepublishUnpublishedEventsUseCase:
     return RepublishUnpublishedEventsUseCase(outbox(), relay_outbox_events())
 
 
+def drop_pooled_connections() -> None:
+    """Close the AWS clients' pooled connections (they reconnect on their next call): after a
+    SnapStart restore, connections opened before the snapshot are not this environment's."""
+    from integration.infrastructure.aws import close_connections
+
+    close_connections()
+
+
 def reset() -> None:
     """Forget the settings and everything built (tests change the environment between cases)."""
     for cached in (

@@ -33,3 +33,11 @@ def sqs_client() -> Any:
 @functools.cache
 def ssm_client() -> Any:
     return boto3.client("ssm")
+
+
+def close_connections() -> None:
+    """Close the pooled connections of each client made so far; it opens new ones on its next
+    call (botocore's ``close``: urllib3 empties its pools and makes new ones on demand)."""
+    for client in (dynamodb_client, events_client, sqs_client, ssm_client):
+        if client.cache_info().currsize:
+            client().close()
