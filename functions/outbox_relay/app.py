@@ -3,6 +3,9 @@
 Powertools batch processing with partial batch failure reports: a record that could not be
 published is reported, with every record after it, and the stream retries from there; after
 the event source mapping's retries the batch goes to the on-failure queue.
+
+No X-Ray SDK (see :mod:`integration.tracing`): Lambda's active tracing records each batch, and
+botocore passes the trace on to EventBridge.
 """
 
 from typing import Any
@@ -13,13 +16,11 @@ from aws_lambda_powertools.utilities.batch import process_partial_response
 from integration import wiring
 from integration.entrypoints.outbox_stream import OutboxStreamProcessor
 from integration.observability import logger, metrics
-from integration.tracing import tracer
 
 processor = OutboxStreamProcessor(relay=wiring.relay_outbox_events().execute, read=wiring.outbox().read)
 
 
 @logger.inject_lambda_context(log_event=False)
-@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     logger.set_correlation_id(context.aws_request_id)  # one batch of stream records

@@ -1,6 +1,9 @@
 """Fan-out: tenant events from the bus (via the webhook events queue) to one delivery message per
 subscribed active webhook. An event whose messages could not all be queued is reported as a
-batch item failure and handled again; the messages keep their ids, so receivers can deduplicate."""
+batch item failure and handled again; the messages keep their ids, so receivers can deduplicate.
+
+No X-Ray SDK (see :mod:`integration.tracing`): Lambda's active tracing records each batch, and
+botocore passes the trace on to SQS."""
 
 import json
 from typing import Any
@@ -12,7 +15,6 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from integration import wiring
 from integration.entrypoints.bus_events import tenant_event
 from integration.observability import logger, metrics
-from integration.tracing import tracer
 
 # A batch whose every event failed is reported item by item too, rather than failing the
 # invocation: the answer is the same (SQS hands them all back) and the log says which.
@@ -33,7 +35,6 @@ def record_handler(record: SQSRecord) -> int:
 
 
 @logger.inject_lambda_context(log_event=False)
-@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

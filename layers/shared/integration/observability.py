@@ -1,5 +1,5 @@
 """Powertools Logger and Metrics, configured once. (The Tracer is :mod:`integration.tracing`:
-the authorizer logs but does not load the X-Ray SDK.)
+not every function loads the X-Ray SDK.)
 
 Service name and metrics namespace come from ``POWERTOOLS_SERVICE_NAME`` and
 ``POWERTOOLS_METRICS_NAMESPACE`` (set in template.yaml's Globals).

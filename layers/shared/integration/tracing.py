@@ -1,8 +1,11 @@
 """Powertools Tracer (the X-Ray SDK), for the functions that trace their AWS and HTTP calls.
 
-Every function but the authorizer: it sits in front of every API request and makes one GetItem,
-so loading the SDK (with wrapt) would be a visible share of its cold start (``make bench``).
-Lambda's active tracing (``Tracing: Active`` in template.yaml) still records its invocations.
+Every function but the authorizer, the outbox relay and the fan-out. Those three make one or two
+kinds of AWS call per invocation, so the SDK (with wrapt) would add a visible share to their cold
+start (``make bench``) and show little: Lambda's active tracing (``Tracing: Active`` in
+template.yaml) still records their invocations, and botocore passes the trace on to the services
+they call (the ``X-Amzn-Trace-Id`` header, from ``_X_AMZN_TRACE_ID``). The delivery function
+keeps the SDK for its webhook requests, the calls worth seeing.
 """
 
 from __future__ import annotations
