@@ -4,15 +4,19 @@ Every figure is measured beside its floor in the same run (these machines are no
 as it is measured with its target, and written to ``docs/benchmarks.md`` with a chart of the main
 ratios (``bench/benchmarks.svg``). Nothing here touches real AWS: the functions run against moto
 (in process, or moto server for the cold-start subprocesses). Benchmarks never fail the test
-suite: they are not under ``tests/`` and a missed target is reported, not raised.
+suite: a missed target is reported, not raised; ``make test`` only runs every section on a tiny input
+(``--smoke``, tests/bench/test_bench_smoke.py) to check that it runs.
 
 Sections (``python -m bench --only cold,calls``; ``--quick`` for fewer repetitions):
 
-- ``cold``: cold start of every function against a bare boto3 floor (:mod:`bench.cold_start`)
+- ``cold``: cold start of every function against the bare boto3 and stack floors (:mod:`bench.cold_start`)
+- ``snapstart``: SnapStart simulated, first request after a fork of a primed process (:mod:`bench.snapstart`)
 - ``calls``: AWS calls per operation (:mod:`bench.calls`)
 - ``scaling``: 100 versus 100,000 items (:mod:`bench.scaling`)
 - ``delivery``: delivery throughput and signing cost (:mod:`bench.delivery`)
 - ``warm``: warm handler overhead against a bare boto3 read (:mod:`bench.warm`)
 - ``cost``: the AWS cost model (:mod:`bench.cost`)
 - ``layer``: the layer's unzipped size (:mod:`bench.layer`)
+- ``events``: GET /events at 100 versus 100,000 events (:mod:`bench.event_log`)
+- ``local``: the local runtime's latency, memory and load test (:mod:`bench.local_runtime`)
 """

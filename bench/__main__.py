@@ -1,9 +1,10 @@
 """``python -m bench`` (``make bench``): every section, printed as it runs, then docs/benchmarks.md.
 
-    python -m bench                  all sections (about 6 minutes on 2 cores)
+    python -m bench                  all sections (the report says how long they took)
     python -m bench --quick          fewer repetitions (a rough pass)
-    python -m bench --only cold,calls
+    python -m bench --only cold,snapstart
     python -m bench --output /tmp/B.md
+    python -m bench --smoke          every section on a tiny input (the smoke test; figures mean nothing)
 
 A missed target is printed and written, never an error: the exit status is 0 unless a section
 itself failed to run.
@@ -20,7 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-SECTIONS = ("cold", "calls", "warm", "delivery", "scaling", "events", "cost", "layer", "local")
+SECTIONS = ("cold", "snapstart", "calls", "warm", "delivery", "scaling", "events", "cost", "layer", "local")
 DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 
@@ -29,6 +30,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         prog="python -m bench", description="Benchmarks of the integration service (see bench/__init__.py)."
     )
     parser.add_argument("--quick", action="store_true", help="fewer repetitions: a rough pass")
+    parser.add_argument("--smoke", action="store_true", help="every section on a tiny input: checks that they run")
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections ({', '.join(SECTIONS)})")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="where to write the report (default docs/benchmarks.md)")
     arguments = parser.parse_args(argv)
@@ -43,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     arguments = _arguments(argv)
     if arguments.quick:
         os.environ["BENCH_QUICK"] = "1"
+    if arguments.smoke:
+        os.environ["BENCH_SMOKE"] = "1"
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.webhook_receiver
 
     from bench.common import Report, say
@@ -52,7 +56,14 @@ def main(argv: list[str] | None = None) -> int:
     report = Report()
     failures: list[str] = []
     started = time.monotonic()
-    say(f"make bench: {', '.join(arguments.only)}{' (quick)' if arguments.quick else ''}; the report goes to {arguments.output}")
+    mode = " (smoke)" if arguments.smoke else " (quick)" if arguments.quick else ""
+    say(f"make bench: {', '.join(arguments.only)}{mode}; the report goes to {arguments.output}")
+
+    def failed(name: str) -> None:
+        failures.append(name)
+        text = traceback.format_exc()
+        say(f"  section {name} failed:\n{text}")
+        report.section(name, f"{name}: failed", f"This section failed to run:\n\n```text\n{text[-3000:]}\n```")
 
     def section(name: str, run: Callable[[], None]) -> None:
         if name not in arguments.only:
@@ -62,17 +73,21 @@ def main(argv: list[str] | None = None) -> int:
         try:
             run()
         except Exception:  # noqa: BLE001 - one broken section must not hide the others
-            failures.append(name)
-            text = traceback.format_exc()
-            say(f"  section {name} failed:\n{text}")
-            report.section(name, f"{name}: failed", f"This section failed to run:\n\n```text\n{text[-3000:]}\n```")
+            failed(name)
         for added in report.sections[count:]:
             added.seconds = time.monotonic() - begun
         say(f"  ({name}: {time.monotonic() - begun:.0f} s)")
 
-    from bench import calls, cold_start, cost, delivery, event_log, layer, local_runtime, scaling, warm
+    from bench import calls, cold_start, cost, delivery, event_log, layer, local_runtime, scaling, snapstart, warm
 
-    section("cold", lambda: cold_start.run(report))
+    if {"cold", "snapstart"} & set(arguments.only):
+        try:
+            with cold_start.prepared(report) as cold:  # one sandbox and moto server for both
+                section("cold", lambda: cold_start.run(report, cold))
+                section("snapstart", lambda: snapstart.run(report, cold))
+        except Exception:  # noqa: BLE001 - preparing them failed: both fail, the others run
+            for name in sorted({"cold", "snapstart"} & set(arguments.only) - set(failures)):
+                failed(name)
     if {"calls", "warm", "delivery", "scaling", "events"} & set(arguments.only):
         with _world() as (world, scenario):
             section("calls", lambda: calls.run(report, scenario()))

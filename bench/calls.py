@@ -8,13 +8,7 @@ from typing import Any
 from bench.capacity import Units, estimate
 from bench.common import Report, heading, say
 from bench.operations import Operation, Scenario, expected_text
-from bench.world import CallLog
-
-
-def _counts_text(counts: Counter[str]) -> str:
-    if not counts:
-        return "none"
-    return ", ".join(f"{n} {operation}" for operation, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+from bench.world import CallLog, counts_text
 
 
 def _units_text(units: Units) -> str:
@@ -58,12 +52,12 @@ def run(report: Report, scenario: Scenario) -> None:
         ok = operation.verdict(counts)
         judged += not operation.informative
         met += ok and not operation.informative
-        verdict = "info" if operation.informative else "PASS" if ok else "MISS"
-        say(f"  {operation.name:<58} {_counts_text(counts):<44} target: {operation.target}  {verdict}")
+        verdict = "info" if operation.informative else "PASS" if ok else "FAIL"
+        say(f"  {operation.name:<58} {counts_text(counts):<44} target: {operation.target}  {verdict}")
         table.add(
             operation.name + (f" ({operation.note})" if operation.note else ""),
             f"`{scenario.world.functions[operation.function].code_uri.name}`",
-            _counts_text(counts),
+            counts_text(counts),
             operation.target,
             expected_text(operation.expected),
             f"**{verdict}**" if not operation.informative else verdict,
@@ -91,13 +85,13 @@ def run(report: Report, scenario: Scenario) -> None:
                 world.authorize(key)
             except Exception:  # noqa: BLE001, S110 - a refusal is the expected answer
                 pass
-        extra.add(label, _counts_text(log.counts()))
-        say(f"  {label:<58} {_counts_text(log.counts())}")
+        extra.add(label, counts_text(log.counts()))
+        say(f"  {label:<58} {counts_text(log.counts())}")
     for label, make in scenario.idempotent_operations():
         with world.counter.recording() as log:
             response = world.invoke("CreateApiKeyFunction", make())
-        extra.add(f"{label} (answered {response.get('statusCode')})", _counts_text(log.counts()))
-        say(f"  {label:<58} {_counts_text(log.counts())}")
+        extra.add(f"{label} (answered {response.get('statusCode')})", counts_text(log.counts()))
+        say(f"  {label:<58} {counts_text(log.counts())}")
 
     relay = next((op for op in operations if op.kind == "relay"), None)
     if relay is not None and results[relay.name].get("PutEvents", 0) > relay.expected["PutEvents"]:
@@ -112,7 +106,7 @@ def run(report: Report, scenario: Scenario) -> None:
         "AWS calls per operation",
         f"{met} of {judged} operations with a target make only the calls it allows",
         "authorizer 1 read; get 1 read; list 1 Query/page; writes 1 transaction; fan-out 1 Query + batched sends",
-        "PASS" if met == judged else "MISS",
+        "PASS" if met == judged else "FAIL",
     )
 
 

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-BENCH_DIR = Path(__file__).resolve().parent
 
 
 # ---------------------------------------------------------------------------- statistics
@@ -40,15 +39,6 @@ class Sample:
     @property
     def max(self) -> float:
         return max(self.values)
-
-    @property
-    def n(self) -> int:
-        return len(self.values)
-
-
-def signed_ms(seconds: float) -> str:
-    """``+12.3 ms`` or ``−4.5 ms``: a difference of times."""
-    return ("+" if seconds >= 0 else "−") + ms(abs(seconds))
 
 
 def ratio(numerator: float, denominator: float) -> float:
@@ -79,6 +69,12 @@ def times(value: float) -> str:
     return f"{value:.2f}×"
 
 
+def function_memory(template: Any, logical_id: str) -> int:
+    """A function's MemorySize in template.yaml (its own, else Globals')."""
+    resource = template.resources[logical_id]["Properties"]
+    return int(resource.get("MemorySize", template.raw.get("Globals", {}).get("Function", {}).get("MemorySize", 128)))
+
+
 # ---------------------------------------------------------------------------- targets
 @dataclass(frozen=True)
 class Target:
@@ -95,7 +91,7 @@ class Target:
         return f"{'≤' if self.at_most else '≥'} {self.bound:g}{self.unit}"
 
     def verdict(self, value: float) -> str:
-        return "PASS" if self.met(value) else "MISS"
+        return "PASS" if self.met(value) else "FAIL"
 
 
 def at_most(bound: float, unit: str = "×") -> Target:
@@ -135,6 +131,7 @@ class ChartBar:
     label: str
     value: float
     target: Target | None = None
+    note: str = ""  # beside the value: the measured figure and its floor's
 
 
 @dataclass
@@ -161,7 +158,7 @@ class Headline:
     what: str
     figure: str
     target: str
-    verdict: str  # PASS, MISS or "" (informative)
+    verdict: str  # PASS, FAIL or "" (informative)
 
 
 @dataclass
@@ -178,8 +175,8 @@ class Report:
         self.sections.append(section)
         return section
 
-    def bar(self, group: str, label: str, value: float, target: Target | None = None) -> None:
-        self.bars.append(ChartBar(group, label, value, target))
+    def bar(self, group: str, label: str, value: float, target: Target | None = None, note: str = "") -> None:
+        self.bars.append(ChartBar(group, label, value, target, note))
 
     def headline(self, what: str, figure: str, target: str = "", verdict: str = "") -> None:
         self.headlines.append(Headline(what, figure, target, verdict))
@@ -200,7 +197,7 @@ def heading(text: str) -> None:
 
 
 def row(label: str, figure: str, target: Target | None = None, value: float | None = None, extra: str = "") -> None:
-    """One measured line: ``label  figure  target  PASS/MISS``."""
+    """One measured line: ``label  figure  target  PASS/FAIL``."""
     verdict = ""
     if target is not None and value is not None:
         verdict = f"  target {target.text()}  {target.verdict(value)}"
@@ -208,9 +205,14 @@ def row(label: str, figure: str, target: Target | None = None, value: float | No
 
 
 def quick() -> bool:
-    return os.environ.get("BENCH_QUICK", "") == "1"
+    return os.environ.get("BENCH_QUICK", "") == "1" or smoke()
 
 
-def repeat(normal: int, fast: int) -> int:
-    """How many repetitions: ``normal``, or ``fast`` with ``--quick``."""
-    return fast if quick() else normal
+def smoke() -> bool:
+    """``--smoke``: every section on a tiny input, to check that it runs (the figures mean nothing)."""
+    return os.environ.get("BENCH_SMOKE", "") == "1"
+
+
+def repeat(normal: int, fast: int, tiny: int = 1) -> int:
+    """How many repetitions: ``normal``, ``fast`` with ``--quick``, ``tiny`` with ``--smoke``."""
+    return tiny if smoke() else fast if quick() else normal

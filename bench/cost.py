@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.common import Report, heading, say
+from bench.common import Report, function_memory, heading, say
 
 # ---------------------------------------------------------------------------- prices
 # AWS list prices, us-east-1, as of 2025-08 (DynamoDB on-demand after its 2024-11-01 cut;
@@ -120,12 +120,6 @@ def _template() -> Any:
     return Template.load()
 
 
-def memory_of(report: Report, function: str) -> int:
-    template = _template()
-    props = template.resources[function]["Properties"]
-    return int(props.get("MemorySize", template.raw.get("Globals", {}).get("Function", {}).get("MemorySize", 128)))
-
-
 def init_seconds(report: Report, folder: str) -> float:
     cold = report.data.get("cold", {}).get(folder)
     return cold["import"] if cold and "import" in cold else 0.0
@@ -143,7 +137,7 @@ def api_call(report: Report, name: str, authorizer: str) -> tuple[Bill, dict[str
         folder = _template().functions()[operation.function].code_uri.name
         durations[part] = lambda_cost(
             bill,
-            memory_mb=memory_of(report, operation.function),
+            memory_mb=function_memory(_template(), operation.function),
             own_seconds=measured.own,
             latency_ms=latency(entry["counts"]),
             init_seconds=init_seconds(report, folder),
@@ -171,7 +165,7 @@ def delivery(report: Report, webhooks_per_event: int = WEBHOOKS_PER_EVENT) -> tu
     sends = math.ceil(webhooks_per_event / 10)
     fan_out_ms = lambda_cost(
         bill,
-        memory_mb=memory_of(report, fan_out["operation"].function),
+        memory_mb=function_memory(_template(), fan_out["operation"].function),
         own_seconds=fan_out_warm.own,
         latency_ms=LATENCY_MS["Query"] + sends * LATENCY_MS["SendMessageBatch"],
         invocations=per_event / 10,  # the mapping hands over up to 10 events at a time
@@ -189,7 +183,7 @@ def delivery(report: Report, webhooks_per_event: int = WEBHOOKS_PER_EVENT) -> tu
     own = report.data.get("delivery", {}).get("own_per_message", batch_warm.own / size)
     delivery_ms = lambda_cost(
         bill,
-        memory_mb=memory_of(report, batch["operation"].function),
+        memory_mb=function_memory(_template(), batch["operation"].function),
         own_seconds=own * size,
         latency_ms=LATENCY_MS["GetItem"] + RECEIVER_MS + LATENCY_MS["UpdateItem"],
         invocations=1 / size,

@@ -18,15 +18,10 @@ had not arrived when the pipeline went quiet; duplicated: arrivals beyond the fi
 The 10,000 items come from a soak of transactional writes straight into the emulator, shaped
 like a webhook creation's (TransactWriteItems: the tenant's quota, the webhook, an event; the
 event's entity is not the outbox's, so the relay leaves them alone), with the runtime's RSS
-sampled throughout: what grew without bound before the moto patch. (Through the API the same
+sampled throughout. (Through the API the same
 writes would also run fan-out's Query once per event, which moto answers by walking the whole
 table: minutes of CPU at 10,000 items that say nothing about the runtime.) A full run differs from
 ``--quick`` in its sample sizes: 100 calls a phase instead of 30, 1,000 load events instead of 200.
-
-``BENCH_LOCAL_RUNTIME_ROOT=/path/to/another/checkout`` measures that checkout's runtime instead
-(its own layer on PYTHONPATH), and ``BENCH_LOCAL_FILL=batch`` fills with BatchWriteItem instead of
-transactions: how the figures before this runtime were taken (its moto copied the whole table for
-each transaction, so a transactional soak to 10,000 items would take hours).
 """
 
 from __future__ import annotations
@@ -47,13 +42,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bench.common import PROJECT_ROOT, Report, Sample, at_most, heading, ms, quick, say
+from bench.common import PROJECT_ROOT, Report, Sample, at_most, heading, ms, quick, say, smoke
 
 SMALL, LARGE = 100, 10_000
 MEMORY_CEILING_MB = 600  # the runtime's and the emulator's RSS through the soak (docs/local-runtime.md)
-# POST /webhooks p50 at 10,000 items. Before the moto patch: 3.3 s (2.5 s already at ~1,500 items).
-# What remains of its growth is moto's Query, which sorts the whole table (~0.1 s at 10,000 items)
-# for each fan-out of the event each creation makes, while other calls wait for the emulator.
+# POST /webhooks p50 at 10,000 items. Its growth is moto's Query, which sorts the whole table for
+# each fan-out of the event each creation makes, while other calls wait for the emulator.
 POST_TARGET = at_most(0.5, " s")
 CLIENTS = 8
 READY_LINE = "Ready. Ctrl-C stops."
@@ -141,10 +135,8 @@ class Runtime:
         }
         for name in ("AWS_ENDPOINT_URL", "TABLE_NAME", "AWS_PROFILE"):
             env.pop(name, None)
-        if root.resolve() != PROJECT_ROOT.resolve():  # another checkout: its own layer, not .venv's editable one
-            env["PYTHONPATH"] = os.pathsep.join([str(root / "layers" / "shared"), str(root)])
         with log.open("wb") as sink:
-            process = subprocess.Popen(  # noqa: S603 - the runtime under test
+            process = subprocess.Popen(
                 [sys.executable, "-m", "local_runtime"], cwd=root, env=env, stdout=sink, stderr=subprocess.STDOUT
             )
         runtime = cls(root, process, log)
@@ -185,7 +177,7 @@ class Runtime:
             endpoint_url=self.exports["AWS_ENDPOINT_URL"],
             region_name="us-east-1",
             aws_access_key_id="testing",
-            aws_secret_access_key="testing",  # noqa: S106 - the emulator's
+            aws_secret_access_key="testing",
         )
 
     def items(self) -> int:
@@ -193,12 +185,10 @@ class Runtime:
 
     def admin_key(self, tenant: str) -> str:
         env = {**os.environ, **self.exports}
-        if self.root.resolve() != PROJECT_ROOT.resolve():
-            env["PYTHONPATH"] = os.pathsep.join([str(self.root / "layers" / "shared"), str(self.root)])
         arguments = [sys.executable, "-m", "integration.entrypoints.admin", "create-key", "--tenant", tenant, "--name", "bench"]
         for scope in ("webhooks:read", "webhooks:write"):
             arguments += ["--scope", scope]
-        done = subprocess.run(arguments, env=env, capture_output=True, text=True, timeout=120, check=True, cwd=self.root)  # noqa: S603
+        done = subprocess.run(arguments, env=env, capture_output=True, text=True, timeout=120, check=True, cwd=self.root)
         return done.stdout.strip().splitlines()[-1]
 
     def stop(self) -> float:
@@ -273,47 +263,42 @@ def _filler(number: int) -> dict[str, Any]:
     }
 
 
-def fill(runtime: Runtime, target: int, *, transactions: bool = True) -> dict[str, float]:
+def fill(runtime: Runtime, target: int) -> dict[str, float]:
     """Write into the emulator until the table holds ``target`` items: transactions shaped like a
-    webhook creation (2 new items and the tenant's quota each), or BatchWriteItem. The writes
-    made, their time, and the runtime's peak RSS meanwhile."""
+    webhook creation (2 new items and the tenant's quota each). The writes made, their time, and
+    the runtime's peak RSS meanwhile."""
     dynamodb, table = runtime.aws("dynamodb"), runtime.exports["TABLE_NAME"]
     missing, number, writes, peak = target - runtime.items(), 0, 0, runtime.memory().runtime_mb
     started = time.monotonic()
     while missing > 0:
-        if transactions:
-            tenant = f"TENANT#filler-{number // 500}"
-            dynamodb.transact_write_items(
-                TransactItems=[
-                    {
-                        "Update": {
-                            "TableName": table,
-                            "Key": {"PK": {"S": tenant}, "SK": {"S": "QUOTA"}},
-                            "UpdateExpression": "SET #c = if_not_exists(#c, :zero) + :one",
-                            "ConditionExpression": "attribute_not_exists(#c) OR #c < :max",
-                            "ExpressionAttributeNames": {"#c": "webhook_count"},
-                            "ExpressionAttributeValues": {":zero": {"N": "0"}, ":one": {"N": "1"}, ":max": {"N": "100000"}},
-                        }
-                    },
-                    {"Put": {"TableName": table, "Item": _filler(number), "ConditionExpression": "attribute_not_exists(PK)"}},
-                    {
-                        "Put": {
-                            "TableName": table,
-                            "Item": {
-                                "PK": {"S": tenant},
-                                "SK": {"S": f"FILLEREVENT#{number:08d}"},
-                                "entity": {"S": "FillerEvent"},
-                                "body": {"S": "y" * 300},
-                            },
-                        }
-                    },
-                ]
-            )
-            number, writes, missing = number + 1, writes + 3, missing - 2
-        else:
-            batch = min(25, missing)
-            dynamodb.batch_write_item(RequestItems={table: [{"PutRequest": {"Item": _filler(number + i)}} for i in range(batch)]})
-            number, writes, missing = number + batch, writes + batch, missing - batch
+        tenant = f"TENANT#filler-{number // 500}"
+        dynamodb.transact_write_items(
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": table,
+                        "Key": {"PK": {"S": tenant}, "SK": {"S": "QUOTA"}},
+                        "UpdateExpression": "SET #c = if_not_exists(#c, :zero) + :one",
+                        "ConditionExpression": "attribute_not_exists(#c) OR #c < :max",
+                        "ExpressionAttributeNames": {"#c": "webhook_count"},
+                        "ExpressionAttributeValues": {":zero": {"N": "0"}, ":one": {"N": "1"}, ":max": {"N": "100000"}},
+                    }
+                },
+                {"Put": {"TableName": table, "Item": _filler(number), "ConditionExpression": "attribute_not_exists(PK)"}},
+                {
+                    "Put": {
+                        "TableName": table,
+                        "Item": {
+                            "PK": {"S": tenant},
+                            "SK": {"S": f"FILLEREVENT#{number:08d}"},
+                            "entity": {"S": "FillerEvent"},
+                            "body": {"S": "y" * 300},
+                        },
+                    }
+                },
+            ]
+        )
+        number, writes, missing = number + 1, writes + 3, missing - 2
         if number % 200 == 0:
             peak = max(peak, runtime.memory().runtime_mb)
     return {"writes": writes, "seconds": time.monotonic() - started, "peak_mb": max(peak, runtime.memory().runtime_mb)}
@@ -331,14 +316,13 @@ class LoadResult:
     peak_runtime_mb: float = 0.0
 
 
-def load(runtime: Runtime, receiver: Any, keys: list[str], per_client: int, *, watched: bool, drain_seconds: float) -> LoadResult:
+def load(runtime: Runtime, receiver: Any, keys: list[str], per_client: int, *, drain_seconds: float) -> LoadResult:
     """``len(keys)`` clients (one tenant each) create ``per_client`` webhooks each, side by side.
-    ``watched``: each tenant has a watcher, so each creation is an event to deliver and count."""
+    Each tenant has a watcher, so each creation is an event to deliver and count."""
     result = LoadResult()
     clients = [Client(runtime, key) for key in keys]
-    if watched:
-        for client in clients:
-            client.create_webhook(f"{receiver.url}/watch", ["WebhookCreated"], name="watcher")
+    for client in clients:
+        client.create_webhook(f"{receiver.url}/watch", ["WebhookCreated"], name="watcher")
     created: dict[str, float] = {}  # webhook id -> when the API answered
     lock = threading.Lock()
     errors: list[BaseException] = []
@@ -372,12 +356,11 @@ def load(runtime: Runtime, receiver: Any, keys: list[str], per_client: int, *, w
         stop_sampling.set()
         raise RuntimeError(f"a load client failed: {errors[0]!r}")
     result.sent = len(created)
-    if watched:
-        arrivals = _arrivals(receiver, set(created), drain_seconds)
-        result.delivered = len(arrivals)
-        result.lost = result.sent - result.delivered
-        result.duplicated = sum(len(times) - 1 for times in arrivals.values())
-        result.lag = [times[0] - created[webhook_id] for webhook_id, times in arrivals.items()]
+    arrivals = _arrivals(receiver, set(created), drain_seconds)
+    result.delivered = len(arrivals)
+    result.lost = result.sent - result.delivered
+    result.duplicated = sum(len(times) - 1 for times in arrivals.values())
+    result.lag = [times[0] - created[webhook_id] for webhook_id, times in arrivals.items()]
     result.seconds = time.monotonic() - started
     stop_sampling.set()
     sampler.join()
@@ -416,21 +399,22 @@ def _arrivals(receiver: Any, wanted: set[str], drain_seconds: float) -> dict[str
 
 
 # ---------------------------------------------------------------------------- the section
-def measure(root: Path = PROJECT_ROOT, *, fast: bool | None = None, progress: Callable[[str], None] = say) -> dict[str, Any]:
-    fast = quick() if fast is None else fast
-    count = 30 if fast else 100
+def measure(progress: Callable[[str], None] = say) -> dict[str, Any]:
+    fast = quick()
+    count = 3 if smoke() else 30 if fast else 100
+    small, large = (20, 60) if smoke() else (SMALL, LARGE)
     sys.path.insert(0, str(PROJECT_ROOT))
     from tests.webhook_receiver import running_receiver
 
     figures: dict[str, Any] = {"fast": fast}
     with tempfile.TemporaryDirectory(prefix="bench-local-") as work, running_receiver() as receiver:
         started = time.monotonic()
-        runtime = Runtime.start(root, Path(work))
+        runtime = Runtime.start(PROJECT_ROOT, Path(work))
         figures["ready_seconds"] = time.monotonic() - started
         try:
             progress(f"  started in {figures['ready_seconds']:.1f} s; {runtime.items()} items")
             client = Client(runtime, runtime.key)
-            while runtime.items() < SMALL - count:  # each creation adds 2 items: the phase spans ~SMALL
+            while runtime.items() < small - count:  # each creation adds 2 items: the phase spans ~SMALL
                 client.create_webhook(f"{receiver.url}/fill", [UNUSED_EVENT_TYPE])
             first = runtime.items()
             latency = latencies(runtime, receiver.url, count)
@@ -442,16 +426,15 @@ def measure(root: Path = PROJECT_ROOT, *, fast: bool | None = None, progress: Ca
                 + f"; {figures['small']['memory'].text()}"
             )
 
-            keys = [runtime.admin_key(f"bench-load-{number}") for number in range(CLIENTS)]
-            per_client = 25 if fast else 125
-            figures["load"] = load(runtime, receiver, keys, per_client, watched=True, drain_seconds=20 if fast else 60)
+            keys = [runtime.admin_key(f"bench-load-{number}") for number in range(2 if smoke() else CLIENTS)]
+            per_client = 2 if smoke() else 25 if fast else 125
+            figures["load"] = load(runtime, receiver, keys, per_client, drain_seconds=10 if smoke() else 20 if fast else 60)
             progress("  load: " + _load_text(figures["load"]))
 
-            transactions = os.environ.get("BENCH_LOCAL_FILL", "transactions") != "batch"
-            soak = fill(runtime, LARGE, transactions=transactions)
+            soak = fill(runtime, large)
             figures["soak"] = soak
             figures["fill"] = (
-                f"{soak['writes']:,} {'transactional writes (TransactWriteItems, 3 items each)' if transactions else 'BatchWriteItem writes'} "
+                f"{soak['writes']:,} transactional writes (TransactWriteItems, 3 items each) "
                 f"straight into the emulator in {soak['seconds']:.0f} s; the runtime's peak RSS meanwhile {soak['peak_mb']:.0f} MB"
             )
             progress(f"  filled to {runtime.items()} items ({figures['fill']})")
@@ -511,8 +494,7 @@ def run(report: Report) -> None:
         "a watcher over the whole chain), and the time Ctrl-C takes. See docs/local-runtime.md.",
     )
     heading(section.title)
-    root = Path(os.environ.get("BENCH_LOCAL_RUNTIME_ROOT", PROJECT_ROOT))
-    figures = measure(root)
+    figures = measure()
     small, large = figures["small"], figures["large"]
     table = section.table(
         [
@@ -586,14 +568,14 @@ def run(report: Report) -> None:
         f"{peak_mb:.0f} MB (at {small['items']} items: {small['memory'].runtime_mb:.0f} MB); "
         f"{large['memory'].instances} instance and fork-server processes, PSS {large['memory'].instances_pss_mb:.0f} MB",
         f"≤ {MEMORY_CEILING_MB} MB",
-        "PASS" if memory_ok else "MISS",
+        "PASS" if memory_ok else "FAIL",
     )
     report.headline(
         f"Local runtime: load test, {CLIENTS} clients",
         f"{result.sent} events sent, {result.delivered} delivered, {result.lost} lost, {result.duplicated} duplicated; "
         + (f"lag p50 {percentile(result.lag, 0.5):.1f} s" if result.lag else "no lag measured"),
         "none lost",
-        "PASS" if result.lost == 0 else "MISS",
+        "PASS" if result.lost == 0 else "FAIL",
     )
     report.bar("Local runtime", "POST /webhooks p50, 10,000 ÷ 100 items", growth)
     report.data["local"] = {
@@ -605,11 +587,3 @@ def run(report: Report) -> None:
         "memory_ok": memory_ok,
     }
 
-
-if __name__ == "__main__":  # python -m bench.local_runtime [--quick] [root]: the figures alone
-    arguments = [argument for argument in sys.argv[1:] if argument != "--quick"]
-    print(
-        json.dumps(
-            measure(Path(arguments[0]) if arguments else PROJECT_ROOT, fast="--quick" in sys.argv[1:]), default=str, indent=1
-        )
-    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import platform
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -12,7 +13,7 @@ from html import escape
 from importlib import metadata
 from pathlib import Path
 
-from bench.common import PROJECT_ROOT, ChartBar, Report, Table
+from bench.common import PROJECT_ROOT, ChartBar, Report, Table, smoke
 
 CHART_PATH = PROJECT_ROOT / "bench" / "benchmarks.svg"
 GREEN, RED, GREY, INK, FAINT = "#2e7d32", "#c62828", "#78909c", "#263238", "#cfd8dc"
@@ -78,14 +79,17 @@ def write_markdown(report: Report, path: Path, elapsed: float, chart: Path | Non
         (
             "Every figure below was measured in this one run beside its floor, alternating between the two, because "
             "these machines are noisy: ratios are of medians, with (min–max) ranges. Nothing runs against real AWS: "
-            "the functions run against moto. Targets are printed beside the figures; a missed target is reported, "
-            "never raised, and nothing here is part of `make test`. Regenerate with `make bench`; "
-            "`python -m bench --quick` gives a rough pass in about half the time, `--only cold,calls` runs some sections."
+            "the functions run against moto. Targets are printed beside the figures with PASS or FAIL; a missed target "
+            "is reported, never raised (`make test` runs every section only on a tiny input, `--smoke`, to check that it "
+            "runs). Regenerate with `make bench`; `python -m bench --quick` gives a rough pass, `--only cold,snapstart` "
+            "runs some sections."
         ),
         "",
         "## Summary",
         "",
     ]
+    if smoke():
+        lines += ["**Smoke run (`--smoke`): every section on a tiny input; the figures mean nothing.**", ""]
     summary = Table(["what", "figure", "target", ""])
     for headline in report.headlines:
         summary.add(headline.what, headline.figure, headline.target, f"**{headline.verdict}**" if headline.verdict else "")
@@ -107,10 +111,10 @@ def write_markdown(report: Report, path: Path, elapsed: float, chart: Path | Non
     path.write_text("\n".join(lines).rstrip() + "\n")
 
 
-def _number(section: object) -> float:
-    """Sections in the issue's order (1. Cold start, 2. ...), whatever order they ran in."""
-    head = getattr(section, "title", "").split(".", 1)[0]
-    return float(head) if head.isdigit() else float("inf")
+def _number(section: object) -> tuple[float, str]:
+    """Sections in the issue's order (1. Cold start, 1a. SnapStart, 2. ...), whatever order they ran in."""
+    match = re.match(r"(\d+)([a-z]?)\.", getattr(section, "title", ""))
+    return (float(match.group(1)), match.group(2)) if match else (float("inf"), "")
 
 
 # ---------------------------------------------------------------------------- the chart
@@ -118,7 +122,7 @@ def write_chart(report: Report, path: Path) -> Path | None:
     bars = report.bars
     if not bars:
         return None
-    width, left, right, top = 940, 300, 880, 70
+    width, left, right, top = 1140, 300, 860, 70
     row_height, group_gap = 19, 26
     values = [bar.value for bar in bars] + [bar.target.bound for bar in bars if bar.target]
     low = 2 ** math.floor(math.log2(max(min(min(values), 1.0) * 0.9, 1 / 64)))
@@ -144,8 +148,8 @@ def write_chart(report: Report, path: Path) -> Path | None:
         (
             f'<text x="20" y="44" fill="{INK}">'
             f'<tspan fill="{GREEN}">■</tspan> meets its target  <tspan fill="{RED}">■</tspan> misses it  '
-            f'<tspan fill="{GREY}">■</tspan> no target  <tspan font-weight="bold">|</tspan> the target  '
-            "Bars grow from 1× (the floor).</text>"
+            f'<tspan fill="{GREY}">■</tspan> no target  <tspan font-weight="bold">|</tspan> the target.  '
+            "Bars grow from 1× (the floor); beside each, its median and its floor's.</text>"
         ),
     ]
     plot_bottom = height - 30
@@ -173,6 +177,8 @@ def write_chart(report: Report, path: Path) -> Path | None:
             )
             anchor, at = ("start", end + 5) if bar.value >= 1 else ("end", start - 5)
             out.append(f'<text x="{at:.1f}" y="{y + 13}" text-anchor="{anchor}" fill="{INK}">{bar.value:.2f}×</text>')
+            if bar.note:  # the figure beside its floor's
+                out.append(f'<text x="{right + 60}" y="{y + 13}" fill="{GREY}">{escape(bar.note)}</text>')
             if bar.target is not None:
                 tx = x(bar.target.bound)
                 out.append(

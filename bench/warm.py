@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bench.common import Report, Sample, heading, ms, quick, ratio, row, spread, times
+from bench.common import Report, Sample, heading, ms, quick, ratio, row, smoke, spread, times
 from bench.operations import Operation, Scenario
 from bench.world import SINK, Call, CallLog, lambda_context, quiet
 
@@ -92,7 +92,7 @@ def measure(scenario: Scenario, operation: Operation, *, quick: bool, warmup: in
     context = lambda_context(operation.function)
     spent = 0.0
     warmed: list[CallLog] = []
-    for _ in range(warmup):
+    for _ in range(1 if smoke() else warmup):
         event = operation.prepare()
         with world.counter.recording() as recorded, quiet():
             started = time.perf_counter()
@@ -101,7 +101,7 @@ def measure(scenario: Scenario, operation: Operation, *, quick: bool, warmup: in
         warmed.append(recorded)
     floor, floor_name = replay_floor(scenario, warmed[-1]) if operation.kind in ("api", "authorizer", "fan-out") else (None, "")
     budget = BUDGET_SECONDS / (2.5 if quick else 1)
-    iterations = max(3, min(40 if not quick else 12, int(budget / max(spent, 1e-4))))
+    iterations = 1 if smoke() else max(3, min(40 if not quick else 12, int(budget / max(spent, 1e-4))))
     handler_times: list[float] = []
     floor_times: list[float] = []
     aws_times: list[float] = []

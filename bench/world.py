@@ -95,10 +95,14 @@ class CallLog:
         return sum(call.seconds for call in self.calls)
 
     def describe(self) -> str:
-        counts = self.counts()
-        if not counts:
-            return "none"
-        return ", ".join(f"{n} {operation}" for operation, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        return counts_text(self.counts())
+
+
+def counts_text(counts: Counter[str]) -> str:
+    """``2 GetItem, 1 Query``: the most made first."""
+    if not counts:
+        return "none"
+    return ", ".join(f"{n} {operation}" for operation, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 class CallCounter:
