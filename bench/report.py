@@ -46,7 +46,8 @@ def commit() -> str:
             ["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            # The report and chart themselves do not count: the chart is written before this line.
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs/benchmarks.md", ":!bench/benchmarks.svg"],
             cwd=PROJECT_ROOT,
             capture_output=True,
             text=True,
