@@ -31,9 +31,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from integration.entrypoints.http.headers import header
+from integration.entrypoints.http.portal_links import CONSOLE_SEGMENT
 
-CONSOLE_SEGMENT = "/console"
-ASSETS_SEGMENT = "/console/assets/"
+ASSETS_SEGMENT = CONSOLE_SEGMENT + "/assets/"
 PAGE = "index.html"
 VERSION_LENGTH = 12
 COMPRESS_FROM_BYTES = 1024

@@ -10,6 +10,7 @@ from integration.entrypoints.http.headers import header
 
 PORTAL_LINKS_SEGMENT = "/portal-links"
 CONSOLE_SEGMENT = "/console"
+"""Where the console is, below the API's base path (ConsoleFunction serves it there)."""
 _HOST = re.compile(r"^[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 
 
