@@ -338,7 +338,7 @@ def _references(value: Any) -> set[str]:
     if isinstance(value, dict):
         for key, item in value.items():
             if key == "Ref" and isinstance(item, str):
-                found.add(item)
+                found.add(item.split(".", 1)[0])  # SAM's !Ref <Function>.Alias names the function
             elif key == "Fn::GetAtt":
                 found.add(item.split(".", 1)[0] if isinstance(item, str) else item[0])
             elif key == "Fn::Sub":

@@ -259,8 +259,10 @@ class Template:
         }
 
     def authorizer_function(self) -> str | None:
-        """The logical id of the HTTP API's default Lambda authorizer; :data:`IMPORTED_AUTHORIZER`
-        when the template imports it from another stack (``FunctionArn: !ImportValue ...``)."""
+        """The logical id of the HTTP API's default Lambda authorizer, named by ``FunctionArn:
+        !GetAtt <Function>.Arn`` or by its alias, ``!Ref <Function>.Alias`` (SAM's AutoPublishAlias);
+        :data:`IMPORTED_AUTHORIZER` when the template imports it from another stack
+        (``FunctionArn: !ImportValue ...``)."""
         for resource in self.resources_of_type("AWS::Serverless::HttpApi").values():
             auth = resource["Properties"].get("Auth", {})
             default = auth.get("DefaultAuthorizer")
@@ -268,7 +270,12 @@ class Template:
                 arn = auth["Authorizers"][default]["FunctionArn"]
                 if "Fn::ImportValue" in arn:
                     return IMPORTED_AUTHORIZER
-                return arn["Fn::GetAtt"][0]
+                if "Fn::GetAtt" in arn and arn["Fn::GetAtt"][1] == "Arn":
+                    return arn["Fn::GetAtt"][0]
+                reference = arn.get("Ref")
+                if isinstance(reference, str) and reference.endswith(".Alias"):
+                    return reference.removesuffix(".Alias")
+                raise ValueError(f"Auth.Authorizers.{default}.FunctionArn: the local runtime follows !GetAtt <Function>.Arn, !Ref <Function>.Alias or !ImportValue, not {arn!r}")
         return None
 
 
