@@ -9,14 +9,12 @@ suite: a missed target is reported, not raised; ``make test`` only runs every se
 
 Sections (``python -m bench --only cold,calls``; ``--quick`` for fewer repetitions):
 
-- ``cold``: cold start of every function against the bare boto3 and stack floors (:mod:`bench.cold_start`)
+- ``cold``: cold start of every function against its floor, judged on CPU time (:mod:`bench.cold_start`)
 - ``snapstart``: SnapStart simulated, first request after a fork of a primed process (:mod:`bench.snapstart`)
-- ``calls``: AWS calls per operation (:mod:`bench.calls`)
+- ``calls``: AWS calls per operation, and the warm figures the cost model uses (:mod:`bench.calls`)
 - ``scaling``: 100 versus 100,000 items (:mod:`bench.scaling`)
 - ``delivery``: delivery throughput and signing cost (:mod:`bench.delivery`)
-- ``warm``: warm handler overhead against a bare boto3 read (:mod:`bench.warm`)
 - ``cost``: the AWS cost model (:mod:`bench.cost`)
-- ``layer``: the layer's unzipped size (:mod:`bench.layer`)
 - ``events``: GET /events at 100 versus 100,000 events (:mod:`bench.event_log`)
-- ``local``: the local runtime's latency, memory and load test (:mod:`bench.local_runtime`)
+- ``local``: the local runtime's latency and memory at 100 and 10,000 items (:mod:`bench.local_runtime`)
 """

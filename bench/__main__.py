@@ -1,18 +1,12 @@
 """``python -m bench`` (``make bench``): every section, printed as it runs, then docs/benchmarks.md.
-
-    python -m bench                  all sections (the report says how long they took)
-    python -m bench --quick          fewer repetitions (a rough pass)
-    python -m bench --only cold,snapstart
-    python -m bench --output /tmp/B.md
-    python -m bench --smoke          every section on a tiny input (the smoke test; figures mean nothing)
-
-A missed target is printed and written, never an error: the exit status is 0 unless a section
-itself failed to run.
-"""
+``--quick`` (fewer repetitions), ``--smoke`` (every section on a tiny input), ``--only cold,snapstart``,
+``--output /tmp/B.md``. A missed target is printed and written, never an error: the exit status is 0
+unless a section itself failed to run."""
 
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 import time
@@ -21,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-SECTIONS = ("cold", "snapstart", "calls", "warm", "delivery", "scaling", "events", "cost", "layer", "local")
+SECTIONS = ("cold", "snapstart", "calls", "delivery", "scaling", "events", "cost", "local")
 DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 
@@ -78,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
             added.seconds = time.monotonic() - begun
         say(f"  ({name}: {time.monotonic() - begun:.0f} s)")
 
-    from bench import calls, cold_start, cost, delivery, event_log, layer, local_runtime, scaling, snapstart, warm
+    from bench import calls, cold_start, cost, delivery, event_log, local_runtime, scaling, snapstart
 
     if {"cold", "snapstart"} & set(arguments.only):
         try:
@@ -88,15 +82,13 @@ def main(argv: list[str] | None = None) -> int:
         except Exception:  # noqa: BLE001 - preparing them failed: both fail, the others run
             for name in sorted({"cold", "snapstart"} & set(arguments.only) - set(failures)):
                 failed(name)
-    if {"calls", "warm", "delivery", "scaling", "events"} & set(arguments.only):
+    if {"calls", "delivery", "scaling", "events"} & set(arguments.only):
         with _world() as (world, scenario):
             section("calls", lambda: calls.run(report, scenario()))
-            section("warm", lambda: warm.run(report, scenario()))
             section("delivery", lambda: delivery.run(report, scenario()))
             section("scaling", lambda: scaling.run(report, world))  # late: its 100,000 items slow moto's transactions
             section("events", lambda: event_log.run(report, world))  # GET /events at 100 and 100,000 events
     section("cost", lambda: cost.run(report))
-    section("layer", lambda: layer.run(report))
     section("local", lambda: local_runtime.run(report))  # make run itself, in a subprocess
 
     elapsed = time.monotonic() - started
@@ -128,16 +120,9 @@ def _world() -> Iterator[tuple[object, Callable[[], object]]]:
     from tests.webhook_receiver import running_receiver
 
     world = World()
-    made: list[Scenario] = []
     try:
         with running_receiver() as receiver:
-
-            def scenario() -> Scenario:
-                if not made:
-                    made.append(Scenario(world, receiver.url))
-                return made[0]
-
-            yield world, scenario
+            yield world, functools.cache(lambda: Scenario(world, receiver.url))  # made when a section first needs it
     finally:
         world.stop()
 

@@ -1,13 +1,7 @@
-"""DynamoDB request units of the calls an operation made, estimated from the items involved.
-
-Rules (DynamoDB on-demand): a read request unit (RRU) is one strongly consistent read of up to
-4 KB, or two eventually consistent ones (a Query adds up the items it reads, filtered out or
-not, and rounds up once); a write request unit (WRU) writes up to 1 KB; transactional reads and
-writes cost twice; a write to an item that has the index's keys also writes the index
-(``GSI1``, projection ALL). Item sizes follow DynamoDB's rule: attribute names plus values (a
-string by its UTF-8 bytes, a number about one byte per two digits plus one, a list or map three
-bytes plus one per element plus its elements). Items after an update are read back (uncounted)
-to size them.
+"""DynamoDB request units of the calls an operation made, estimated from the items involved
+(on-demand rules: an RRU reads 4 KB strongly consistent or twice that eventually consistent, a
+Query rounding up once; a WRU writes 1 KB; transactions cost twice; a write to an item with the
+index's keys writes ``GSI1`` too). Items after an update are read back (uncounted) to size them.
 """
 
 from __future__ import annotations

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import statistics
 import sys
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -168,7 +167,6 @@ class Report:
     headlines: list[Headline] = field(default_factory=list)
     findings: list[str] = field(default_factory=list)  # "what the numbers say"
     data: dict[str, Any] = field(default_factory=dict)  # figures one section passes to another
-    started: float = field(default_factory=time.monotonic)
 
     def section(self, key: str, title: str, intro: str = "") -> Section:
         section = Section(key, title, intro)

@@ -1,16 +1,9 @@
-"""The AWS cost model: what a million API calls and a million webhook deliveries cost, and a
-month at 1,000 tenants sending 100 events a second, from this run's measured figures.
-
-Measured in this run: the AWS calls of each operation and their DynamoDB request units
-(section 2), each handler's own time outside its AWS calls and the bytes it logs (section 5),
-the cold starts (section 1) and the delivery worker's own time per message (section 4).
-Assumed (named below, with why): AWS latencies, the CPU a Lambda of a given size gets, how
-often a cold start happens, a receiver's response time, webhooks per event, X-Ray's sampling.
-
-Lambda duration is estimated as: own time on this machine × (1,769 MB ÷ the function's
-memory, the share of a vCPU it gets) + the AWS calls' latencies, rounded up to the
-millisecond; the INIT phase (billed since 2025-08-01) as the measured cold import on one full
-core (init runs unthrottled), in COLD_START_SHARE of invocations.
+"""The AWS cost model: a million API calls, a million webhook deliveries, and a month at 1,000
+tenants sending 100 events a second, from this run's figures (AWS calls and DynamoDB units per
+operation, own time outside AWS calls and bytes logged, cold-start import CPU time, the delivery
+worker's own time per message) and the assumptions named below. Lambda duration: own time ×
+(1,769 MB ÷ the function's memory) + the AWS calls' latencies; INIT on one full core, in
+COLD_START_SHARE of invocations.
 """
 
 from __future__ import annotations
@@ -40,16 +33,8 @@ DATA_OUT_PER_GB = 0.09  # to the internet, first 10 TB
 
 # ---------------------------------------------------------------------------- assumptions
 LATENCY_MS = {  # typical in-region latencies from Lambda; not measured here
-    "GetItem": 4,
-    "Query": 6,
-    "PutItem": 6,
-    "UpdateItem": 6,
-    "DeleteItem": 6,
-    "TransactWriteItems": 12,
-    "SendMessage": 8,
-    "SendMessageBatch": 10,
-    "ChangeMessageVisibility": 8,
-    "PutEvents": 15,
+    **dict.fromkeys(("PutItem", "UpdateItem", "DeleteItem", "Query"), 6),
+    "GetItem": 4, "TransactWriteItems": 12, "SendMessage": 8, "SendMessageBatch": 10, "ChangeMessageVisibility": 8, "PutEvents": 15,
 }
 FULL_VCPU_MB = 1769  # Lambda gives one full vCPU at 1,769 MB, proportionally less below
 COLD_START_SHARE = 0.01  # AWS: cold starts occur in under 1% of invocations
@@ -127,34 +112,32 @@ def init_seconds(report: Report, folder: str) -> float:
 
 def api_call(report: Report, name: str, authorizer: str) -> tuple[Bill, dict[str, float]]:
     """One API call: API Gateway, the authorizer, the function, what they use."""
-    calls, warm = report.data["calls"], report.data["warm"]
+    calls = report.data["calls"]
     bill = Bill()
     bill.add("API Gateway", HTTP_API_PER_REQUEST)
     durations = {}
     for part in (authorizer, name):
-        entry, measured = calls[part], warm[part]
+        entry = calls[part]
         operation = entry["operation"]
         folder = _template().functions()[operation.function].code_uri.name
         durations[part] = lambda_cost(
             bill,
             memory_mb=function_memory(_template(), operation.function),
-            own_seconds=measured.own,
+            own_seconds=entry["own"],
             latency_ms=latency(entry["counts"]),
             init_seconds=init_seconds(report, folder),
         )
         dynamodb(bill, entry["units"])
-        logs(bill, measured.log_bytes)
+        logs(bill, entry["log_bytes"])
     return bill, durations
 
 
 def delivery(report: Report, webhooks_per_event: int = WEBHOOKS_PER_EVENT) -> tuple[Bill, dict[str, float]]:
     """One webhook delivery (a message's first attempt succeeding), with its share of the event's
     publishing and fan-out."""
-    calls, warm = report.data["calls"], report.data["warm"]
+    calls = report.data["calls"]
     fan_out = next(entry for entry in calls.values() if entry["operation"].kind == "fan-out")
     batch = next(entry for entry in calls.values() if entry["operation"].kind == "delivery")
-    fan_out_warm = warm[fan_out["operation"].name]
-    batch_warm = warm[batch["operation"].name]
     per_event = 1 / webhooks_per_event  # this delivery's share of its event
     bill = Bill()
     # The event: published once (the platform's PutEvents or the relay's), routed to the events
@@ -166,21 +149,21 @@ def delivery(report: Report, webhooks_per_event: int = WEBHOOKS_PER_EVENT) -> tu
     fan_out_ms = lambda_cost(
         bill,
         memory_mb=function_memory(_template(), fan_out["operation"].function),
-        own_seconds=fan_out_warm.own,
+        own_seconds=fan_out["own"],
         latency_ms=LATENCY_MS["Query"] + sends * LATENCY_MS["SendMessageBatch"],
         invocations=per_event / 10,  # the mapping hands over up to 10 events at a time
         init_seconds=init_seconds(report, "webhook_fan_out"),
     )
     bill.add("DynamoDB", 0.5 * max(1, math.ceil(webhooks_per_event * 1024 / 4096)) * DYNAMODB_PER_RRU * per_event)
     bill.add("SQS", sends * SQS_PER_REQUEST * per_event)
-    logs(bill, fan_out_warm.log_bytes, per_event / 10)
+    logs(bill, fan_out["log_bytes"], per_event / 10)
     # The message: received and deleted by the delivery mapping (2 requests per 10), the
     # webhook's GetItem, the attempt's UpdateItem, the POST; a batch's ten run side by side, so
     # the invocation lasts as long as its slowest message.
     units = batch["units"]
     size = batch["operation"].units
     bill.add("SQS", 2 / 10 * SQS_PER_REQUEST)
-    own = report.data.get("delivery", {}).get("own_per_message", batch_warm.own / size)
+    own = report.data.get("delivery", {}).get("own_per_message", batch["own"] / size)
     delivery_ms = lambda_cost(
         bill,
         memory_mb=function_memory(_template(), batch["operation"].function),
@@ -190,7 +173,7 @@ def delivery(report: Report, webhooks_per_event: int = WEBHOOKS_PER_EVENT) -> tu
         init_seconds=init_seconds(report, "webhook_delivery"),
     )
     bill.add("DynamoDB", (units.rru * DYNAMODB_PER_RRU + units.wru * DYNAMODB_PER_WRU) / size)
-    logs(bill, batch_warm.log_bytes, 1 / size)
+    logs(bill, batch["log_bytes"], 1 / size)
     body = report.data.get("delivery_body_bytes", 400)
     bill.add("Data transfer out", (body + REQUEST_OVERHEAD_BYTES) / 1e9 * DATA_OUT_PER_GB)
     return bill, {"fan-out invocation": fan_out_ms, "delivery invocation (10 messages)": delivery_ms}
@@ -204,17 +187,8 @@ def money(value: float) -> str:
     return f"${value:.3f}"
 
 
-SERVICES = (
-    "API Gateway",
-    "Lambda requests",
-    "Lambda duration",
-    "DynamoDB",
-    "SQS",
-    "EventBridge",
-    "CloudWatch Logs",
-    "X-Ray",
-    "Data transfer out",
-)
+SERVICES = ("API Gateway", "Lambda requests", "Lambda duration", "DynamoDB", "SQS", "EventBridge", "CloudWatch Logs", "X-Ray",
+            "Data transfer out")  # fmt: skip
 
 
 def run(report: Report) -> None:
@@ -227,9 +201,9 @@ def run(report: Report) -> None:
         "this machine's CPU time to the share of a vCPU the function's memory buys. Assumptions are listed below.",
     )
     heading(section.title)
-    if "calls" not in report.data or "warm" not in report.data:
-        section.note("Not computed: it needs the `calls` and `warm` sections of the same run.")
-        say("  skipped: needs the calls and warm sections")
+    if "calls" not in report.data:
+        section.note("Not computed: it needs the `calls` section of the same run.")
+        say("  skipped: needs the calls section")
         return
     authorizer = next(
         name for name, entry in report.data["calls"].items() if entry["operation"].kind == "authorizer" and "within" in name
@@ -269,7 +243,7 @@ def run(report: Report) -> None:
             + ". Per-request charges dominate; the code's speed hardly shows. CloudWatch Logs and X-Ray are the "
             "items the service itself decides: every request logs at least the authorizer's `authenticated` line, "
             "plus whatever the function logs and its EMF metrics (the bytes each invocation wrote were counted in the "
-            "warm section's runs), and both functions are traced."
+            "AWS calls section's warm runs), and both functions are traced."
         )
 
     per_delivery, durations = delivery(report)

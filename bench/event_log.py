@@ -1,14 +1,9 @@
 """GET /events with 100 versus 100,000 events of one tenant: the first page, and a page of one type.
 
-Two tables made from template.yaml (stages ``events-small`` and ``events-large``) in moto in
-process. The measured tenant's first event is recorded by the event log itself (what the fan-out
-writes); every other event, the tenant's and other tenants' (the same number in both tables),
-is a clone of it written with BatchWriteItem, one in four of type ``WebhookDeleted`` (the typed
-page reads those from the type index). Calls alternate between the tables as in section 3
-(:mod:`bench.scaling`), whose caveat applies: moto's Query looks at every item of the table, so
-the pages are judged on the handler's own time, outside its AWS calls; the DynamoDB work (items
-read per call, replayed) is shown for both tables. ``BENCH_EVENTS_LARGE`` lowers the large
-count for a smoke run.
+The measured tenant's first event is recorded by the event log itself; every other event (and
+other tenants') is a clone of it, one in four a ``WebhookDeleted`` (the typed page reads the type
+index). Measured and judged as in :mod:`bench.scaling` (own time). ``BENCH_EVENTS_LARGE`` sets
+the large count.
 """
 
 from __future__ import annotations
@@ -19,11 +14,10 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bench.common import Report, at_most, heading, ms, row, say, smoke, spread, times
-from bench.scaling import Case, Table, _measure, _use
+from bench.common import Report, heading, say, smoke
+from bench.scaling import Case, Table, _use, judge_cases
 from bench.world import LOCAL_PARAMETERS, World, lambda_context
 
-TARGET = at_most(1.2)
 TENANT = "events-tenant"
 OTHER_TENANTS = 20
 OTHER_EVENTS_EACH = 50
@@ -73,48 +67,8 @@ def run(report: Report, world: World) -> None:
             True,
         ),
     ]
-    table_out = section.table(
-        [
-            "operation",
-            "small: handler (min–max)",
-            "large: handler (min–max)",
-            "own time small → large",
-            "ratio, own time",
-            "target",
-            "",
-            "DynamoDB work per call",
-        ]
-    )
-    met = 0
-    report.data["events"] = {}
-    for case in cases:
-        result = _measure(world, tables, case)
-        report.data["events"][case.name] = result
-        met += TARGET.met(result["own_ratio"])
-        row(
-            case.name,
-            f"own {ms(result['own_small'])} → {ms(result['own_large'])}  ratio {times(result['own_ratio'])}",
-            TARGET,
-            result["own_ratio"],
-        )
-        table_out.add(
-            case.name,
-            spread(result["small"]),
-            spread(result["large"]),
-            f"{ms(result['own_small'])} → {ms(result['own_large'])}",
-            times(result["own_ratio"]),
-            TARGET.text(),
-            f"**{TARGET.verdict(result['own_ratio'])}**",
-            result["work"],
-        )
-        report.bar(
-            f"GET /events: {sizes['large']:,} ÷ {sizes['small']:,} events", case.name.split(" (")[0], result["own_ratio"], TARGET
-        )
-    report.headline(
-        f"GET /events, {sizes['large']:,} ÷ {sizes['small']:,} events of a tenant (own time)",
-        f"{met} of {len(cases)} within target",
-        TARGET.text(),
-        "PASS" if met == len(cases) else "FAIL",
+    report.data["events"] = judge_cases(
+        report, section, world, tables, cases, f"GET /events, {sizes['large']:,} ÷ {sizes['small']:,} events of a tenant", "own time"
     )
     _use(world, None)
     gc.unfreeze()
@@ -140,9 +94,7 @@ def _check_page(world: World, query: str, event_type: str | None) -> None:
 
 def _fill(world: World, table: Table, size: int) -> int:
     """``size`` events of the measured tenant and the other tenants' events: the first recorded
-    by the event log, the rest its clones, in BatchWriteItem calls of 25."""
-    from botocore.config import Config
-
+    by the event log, the rest its clones."""
     from integration import wiring
     from integration.domain.deliveries import TenantEvent
 
@@ -151,21 +103,10 @@ def _fill(world: World, table: Table, size: int) -> int:
     template = world.dynamodb.get_item(
         TableName=table.name, Key={"PK": {"S": f"TENANT#{TENANT}#EVENTS"}, "SK": {"S": f"EVENT#{recorded.id}"}}
     )["Item"]
-    client = world.session.client("dynamodb", config=Config(parameter_validation=False))
     owners = [(TENANT, size - 1)] + [(f"events-other-{n:03d}", OTHER_EVENTS_EACH) for n in range(OTHER_TENANTS)]
-    batch: list[dict[str, Any]] = []
-    count = 1
-    for tenant, how_many in owners:
-        for serial in range(1, how_many + 1):
-            batch.append({"PutRequest": {"Item": _clone(template, recorded.id, tenant, serial)}})
-            if len(batch) == 25:
-                client.batch_write_item(RequestItems={table.name: batch})
-                count += len(batch)
-                batch = []
-    if batch:
-        client.batch_write_item(RequestItems={table.name: batch})
-        count += len(batch)
-    return count
+    clones = [_clone(template, recorded.id, tenant, serial) for tenant, how_many in owners for serial in range(1, how_many + 1)]
+    world.put_items(table.name, clones)
+    return 1 + len(clones)
 
 
 def _clone(template: dict[str, Any], template_id: str, tenant: str, serial: int) -> dict[str, Any]:

@@ -1,27 +1,12 @@
-"""8. The local runtime (``make run``) itself: API latency and memory at 100 and at 10,000 table
-items, a load test (events sent, delivered, lost, duplicated, and how late), and how long
-Ctrl-C takes.
+"""8. The local runtime (``make run``) itself, as a subprocess on free ports: one client's
+sequential ``POST /webhooks`` and ``GET /webhooks`` (p50, p95) at 100 and at 10,000 table items,
+the memory of the runtime, its emulator (moto, which holds the table) and its function instances
+(RSS, and PSS counting pages shared with the fork server once), and how long Ctrl-C takes.
 
-The runtime runs as ``make run`` runs it (``python -m local_runtime``, a subprocess on free
-ports), with ``MaxWebhooksPerTenant=1000`` and a short retry schedule. Latency is one client's
-sequential ``POST /webhooks`` and ``GET /webhooks`` (a keep-alive connection, warm instances),
-p50 and p95. Memory is the resident set (RSS) of the runtime's process, where moto keeps the
-table, and of its function instances (their RSS and their PSS, which counts pages they share
-with the fork server once).
-
-The load test: 8 clients create webhooks side by side, in tenants of their own, each of which
-has a watcher webhook subscribed to ``WebhookCreated`` pointing at a receiver here. So every
-creation is one event that must arrive once, over the whole chain (outbox, stream, relay, bus,
-rule, queue, fan-out, delivery queue, delivery). Delivered: events that arrived; lost: those that
-had not arrived when the pipeline went quiet; duplicated: arrivals beyond the first of an event.
-
-The 10,000 items come from a soak of transactional writes straight into the emulator, shaped
-like a webhook creation's (TransactWriteItems: the tenant's quota, the webhook, an event; the
-event's entity is not the outbox's, so the relay leaves them alone), with the runtime's RSS
-sampled throughout. (Through the API the same
-writes would also run fan-out's Query once per event, which moto answers by walking the whole
-table: minutes of CPU at 10,000 items that say nothing about the runtime.) A full run differs from
-``--quick`` in its sample sizes: 100 calls a phase instead of 30, 1,000 load events instead of 200.
+The 10,000 items come from transactional writes straight into the emulator, shaped like a webhook
+creation's, with the runtime's RSS sampled throughout (through the API each would also run
+fan-out's Query, which moto answers by walking the whole table: minutes that say nothing about
+the runtime).
 """
 
 from __future__ import annotations
@@ -34,7 +19,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,10 +33,9 @@ MEMORY_CEILING_MB = 600  # the runtime's and the emulator's RSS through the soak
 # POST /webhooks p50 at 10,000 items. Its growth is moto's Query, which sorts the whole table for
 # each fan-out of the event each creation makes, while other calls wait for the emulator.
 POST_TARGET = at_most(0.5, " s")
-CLIENTS = 8
 READY_LINE = "Ready. Ctrl-C stops."
 OVERRIDES = "MaxWebhooksPerTenant=1000 WebhookRetrySchedule=0s,2s"
-UNUSED_EVENT_TYPE = "ApiKeyRevoked"  # the load test's webhooks get nothing but what they watch
+UNUSED_EVENT_TYPE = "ApiKeyRevoked"  # the measured webhooks get no event
 
 
 def _free_port() -> int:
@@ -183,14 +166,6 @@ class Runtime:
     def items(self) -> int:
         return int(self.aws("dynamodb").describe_table(TableName=self.exports["TABLE_NAME"])["Table"]["ItemCount"])
 
-    def admin_key(self, tenant: str) -> str:
-        env = {**os.environ, **self.exports}
-        arguments = [sys.executable, "-m", "integration.entrypoints.admin", "create-key", "--tenant", tenant, "--name", "bench"]
-        for scope in ("webhooks:read", "webhooks:write"):
-            arguments += ["--scope", scope]
-        done = subprocess.run(arguments, env=env, capture_output=True, text=True, timeout=120, check=True, cwd=self.root)
-        return done.stdout.strip().splitlines()[-1]
-
     def stop(self) -> float:
         """Ctrl-C; seconds until the process exited."""
         started = time.monotonic()
@@ -304,109 +279,15 @@ def fill(runtime: Runtime, target: int) -> dict[str, float]:
     return {"writes": writes, "seconds": time.monotonic() - started, "peak_mb": max(peak, runtime.memory().runtime_mb)}
 
 
-@dataclass
-class LoadResult:
-    sent: int = 0
-    delivered: int = 0
-    lost: int = 0
-    duplicated: int = 0
-    seconds: float = 0.0
-    lag: list[float] = field(default_factory=list)
-    api: list[float] = field(default_factory=list)
-    peak_runtime_mb: float = 0.0
-
-
-def load(runtime: Runtime, receiver: Any, keys: list[str], per_client: int, *, drain_seconds: float) -> LoadResult:
-    """``len(keys)`` clients (one tenant each) create ``per_client`` webhooks each, side by side.
-    Each tenant has a watcher, so each creation is an event to deliver and count."""
-    result = LoadResult()
-    clients = [Client(runtime, key) for key in keys]
-    for client in clients:
-        client.create_webhook(f"{receiver.url}/watch", ["WebhookCreated"], name="watcher")
-    created: dict[str, float] = {}  # webhook id -> when the API answered
-    lock = threading.Lock()
-    errors: list[BaseException] = []
-    stop_sampling = threading.Event()
-
-    def sample() -> None:
-        while not stop_sampling.wait(1.0):
-            result.peak_runtime_mb = max(result.peak_runtime_mb, runtime.memory().runtime_mb)
-
-    def work(client: Client, number: int) -> None:
-        try:
-            for index in range(per_client):
-                body, elapsed = client.create_webhook(
-                    f"{receiver.url}/load/{number}/{index}", [UNUSED_EVENT_TYPE], name=f"load {index}"
-                )
-                with lock:
-                    created[body["id"]] = time.monotonic()
-                    result.api.append(elapsed)
-        except BaseException as error:  # noqa: BLE001 - reported after the threads end
-            errors.append(error)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    started = time.monotonic()
-    threads = [threading.Thread(target=work, args=(client, number)) for number, client in enumerate(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        stop_sampling.set()
-        raise RuntimeError(f"a load client failed: {errors[0]!r}")
-    result.sent = len(created)
-    arrivals = _arrivals(receiver, set(created), drain_seconds)
-    result.delivered = len(arrivals)
-    result.lost = result.sent - result.delivered
-    result.duplicated = sum(len(times) - 1 for times in arrivals.values())
-    result.lag = [times[0] - created[webhook_id] for webhook_id, times in arrivals.items()]
-    result.seconds = time.monotonic() - started
-    stop_sampling.set()
-    sampler.join()
-    return result
-
-
-def _arrivals(receiver: Any, wanted: set[str], drain_seconds: float) -> dict[str, list[float]]:
-    """Arrival times of each watched creation, once all arrived or nothing new came for
-    ``drain_seconds``."""
-
-    def collect() -> dict[str, list[float]]:
-        found: dict[str, list[float]] = {}
-        for request in list(receiver.requests):
-            if not request.path.endswith("/watch"):
-                continue
-            try:
-                payload = json.loads(request.body)
-            except ValueError:
-                continue
-            webhook_id = payload.get("data", {}).get("webhookId")
-            if payload.get("type") == "WebhookCreated" and webhook_id in wanted:
-                found.setdefault(webhook_id, []).append(request.received_at)
-        return found
-
-    seen, quiet_since = -1, time.monotonic()
-    while True:
-        found = collect()
-        count = sum(len(times) for times in found.values())
-        if count != seen:
-            seen, quiet_since = count, time.monotonic()
-        if len(found) == len(wanted) and time.monotonic() - quiet_since > 2.5:  # all here; duplicates had time to come
-            return found
-        if time.monotonic() - quiet_since > drain_seconds:
-            return found
-        time.sleep(0.25)
-
-
 # ---------------------------------------------------------------------------- the section
 def measure(progress: Callable[[str], None] = say) -> dict[str, Any]:
     fast = quick()
-    count = 3 if smoke() else 30 if fast else 100
+    count = 3 if smoke() else 15 if fast else 30
     small, large = (20, 60) if smoke() else (SMALL, LARGE)
     sys.path.insert(0, str(PROJECT_ROOT))
     from tests.webhook_receiver import running_receiver
 
-    figures: dict[str, Any] = {"fast": fast}
+    figures: dict[str, Any] = {"fast": fast, "sizes": (small, large)}
     with tempfile.TemporaryDirectory(prefix="bench-local-") as work, running_receiver() as receiver:
         started = time.monotonic()
         runtime = Runtime.start(PROJECT_ROOT, Path(work))
@@ -426,15 +307,10 @@ def measure(progress: Callable[[str], None] = say) -> dict[str, Any]:
                 + f"; {figures['small']['memory'].text()}"
             )
 
-            keys = [runtime.admin_key(f"bench-load-{number}") for number in range(2 if smoke() else CLIENTS)]
-            per_client = 2 if smoke() else 25 if fast else 125
-            figures["load"] = load(runtime, receiver, keys, per_client, drain_seconds=10 if smoke() else 20 if fast else 60)
-            progress("  load: " + _load_text(figures["load"]))
-
             soak = fill(runtime, large)
             figures["soak"] = soak
             figures["fill"] = (
-                f"{soak['writes']:,} transactional writes (TransactWriteItems, 3 items each) "
+                f"{soak['writes'] // 3:,} transactions (TransactWriteItems, 3 items each) "
                 f"straight into the emulator in {soak['seconds']:.0f} s; the runtime's peak RSS meanwhile {soak['peak_mb']:.0f} MB"
             )
             progress(f"  filled to {runtime.items()} items ({figures['fill']})")
@@ -450,37 +326,12 @@ def measure(progress: Callable[[str], None] = say) -> dict[str, Any]:
         finally:
             figures["exit_seconds"] = runtime.stop()
         progress(f"  Ctrl-C to exit: {figures['exit_seconds']:.1f} s")
-        figures["cold_starts"] = _cold_starts(runtime.log.read_text(errors="replace"))
     return figures
-
-
-def _cold_starts(log: str) -> list[float]:
-    """Instance start times (ms) the runtime logged."""
-    found = []
-    for line in log.splitlines():
-        if line.startswith("local runtime: ") and " started in " in line:
-            try:
-                found.append(float(line.split(" started in ", 1)[1].split(" ms", 1)[0]))
-            except ValueError:
-                continue
-    return found
 
 
 def _latency_text(latency: dict[str, Sample]) -> str:
     return ", ".join(
         f"{name} p50 {ms(sample.median)} p95 {ms(percentile(list(sample.values), 0.95))}" for name, sample in latency.items()
-    )
-
-
-def _load_text(result: LoadResult) -> str:
-    lag = (
-        f"; lag p50 {result.lag and percentile(result.lag, 0.5):.1f} s, p95 {result.lag and percentile(result.lag, 0.95):.1f} s"
-        if result.lag
-        else ""
-    )
-    return (
-        f"{result.sent} sent, {result.delivered} delivered, {result.lost} lost, {result.duplicated} duplicated, "
-        f"in {result.seconds:.0f} s{lag}; API p50 {ms(percentile(result.api, 0.5))} p95 {ms(percentile(result.api, 0.95))} under {CLIENTS} clients"
     )
 
 
@@ -490,8 +341,7 @@ def run(report: Report) -> None:
         "8. Local runtime (make run)",
         "The runtime as `make run` runs it, in a subprocess: one client's `POST /webhooks` and `GET /webhooks` "
         "(warm, keep-alive) at 100 and at 10,000 table items, the memory of the runtime and its emulator (moto, which "
-        f"holds the table) and of its function instances, a load test ({CLIENTS} clients creating webhooks, each creation an event delivered to "
-        "a watcher over the whole chain), and the time Ctrl-C takes. See docs/local-runtime.md.",
+        "holds the table) and of its function instances, and the time Ctrl-C takes. See docs/local-runtime.md.",
     )
     heading(section.title)
     figures = measure()
@@ -523,66 +373,35 @@ def run(report: Report) -> None:
             f"{memory.instances_rss_mb:.0f} MB",
             f"{memory.instances_pss_mb:.0f} MB",
         )
-    result: LoadResult = figures["load"]
-    loaded = section.table(
-        ["clients", "events sent", "delivered", "lost", "duplicated", "lag p50", "lag p95", "API p50", "API p95", "took"]
-    )
-    loaded.add(
-        CLIENTS,
-        result.sent,
-        result.delivered,
-        result.lost,
-        result.duplicated,
-        f"{percentile(result.lag, 0.5):.2f} s" if result.lag else "—",
-        f"{percentile(result.lag, 0.95):.2f} s" if result.lag else "—",
-        ms(percentile(result.api, 0.5)),
-        ms(percentile(result.api, 0.95)),
-        f"{result.seconds:.0f} s",
-    )
     growth = large["latency"]["POST /webhooks"].median / small["latency"]["POST /webhooks"].median
-    starts = figures["cold_starts"]
     section.note(
-        f"10,000 items: {figures['fill']}."
+        f"{figures['sizes'][1]:,} items: {figures['fill']}."
         + f" Start-up to `Ready`: {figures['ready_seconds']:.1f} s; Ctrl-C to exit at {large['items']:,} items: "
         f"{figures['exit_seconds']:.1f} s."
-        + (
-            f" Function instances started: {len(starts)}, in {min(starts):.0f}–{max(starts):.0f} ms (median "
-            f"{sorted(starts)[len(starts) // 2]:.0f} ms: fork from the fork server and the handler's import)."
-            if starts
-            else ""
-        )
         + f" Memory ceiling (docs/local-runtime.md): the runtime's and the emulator's RSS through the soak within {MEMORY_CEILING_MB} MB."
     )
     peak_mb = max(large["memory"].runtime_mb, figures["soak"]["peak_mb"])
     memory_ok = peak_mb <= MEMORY_CEILING_MB
     post = large["latency"]["POST /webhooks"].median
     report.headline(
-        "Local runtime: POST /webhooks p50 at 10,000 items",
+        f"Local runtime: POST /webhooks p50 at {figures['sizes'][1]:,} items",
         f"{ms(post)} (at {small['items']} items: {ms(small['latency']['POST /webhooks'].median)}, {growth:.2f}×); "
         f"GET /webhooks {ms(large['latency']['GET /webhooks'].median)} (moto's Query sorts the whole table)",
         POST_TARGET.text(),
         POST_TARGET.verdict(post),
     )
     report.headline(
-        "Local runtime: memory through a soak to 10,000 items (peak RSS of the runtime and its emulator)",
+        f"Local runtime: memory through a soak to {figures['sizes'][1]:,} items (peak RSS of the runtime and its emulator)",
         f"{peak_mb:.0f} MB (at {small['items']} items: {small['memory'].runtime_mb:.0f} MB); "
         f"{large['memory'].instances} instance and fork-server processes, PSS {large['memory'].instances_pss_mb:.0f} MB",
         f"≤ {MEMORY_CEILING_MB} MB",
         "PASS" if memory_ok else "FAIL",
     )
-    report.headline(
-        f"Local runtime: load test, {CLIENTS} clients",
-        f"{result.sent} events sent, {result.delivered} delivered, {result.lost} lost, {result.duplicated} duplicated; "
-        + (f"lag p50 {percentile(result.lag, 0.5):.1f} s" if result.lag else "no lag measured"),
-        "none lost",
-        "PASS" if result.lost == 0 else "FAIL",
-    )
-    report.bar("Local runtime", "POST /webhooks p50, 10,000 ÷ 100 items", growth)
+    report.bar("Local runtime", "POST /webhooks p50, {1:,} ÷ {0:,} items".format(*figures["sizes"]), growth)
     report.data["local"] = {
         "growth": growth,
         "small": small,
         "large": large,
-        "load": result,
         "exit_seconds": figures["exit_seconds"],
         "memory_ok": memory_ok,
     }

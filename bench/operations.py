@@ -191,7 +191,7 @@ class Scenario:
     # -------------------------------------------------------------- the catalogue
     def operations(self) -> list[Operation]:
         w, t = self.world, self.tenant
-        hook_id = self.hook["id"]
+        hook_id, cursors, delivery = self.hook["id"], self.cursors, self.delivery_id
 
         def authorizer_first_use() -> dict[str, Any]:
             return w.authorizer_event(w.create_key(t, f"auth-{self._next()}")[1])
@@ -227,6 +227,17 @@ class Scenario:
         relay = self.relay_event()
         one_read = {"GetItem": 1}
         write = "each write one transaction"
+
+        def get(name: str, function: str, path: str, query: str = "", expected: dict[str, int] | None = None) -> Operation:
+            """A GET: one read, or one Query a page when it lists."""
+            target = "one Query per page" if "limit=" in query else "one read"
+            calls = expected if expected is not None else {"Query": 1} if "limit=" in query else one_read
+            return Operation(name, function, lambda: self.event("GET", path, query=query), calls, target, _status(200))
+
+        def change(name: str, function: str, prepare: Callable[[], dict[str, Any]], status: int, reads: int = 1) -> Operation:
+            """A write: one transaction (after reading what it changes)."""
+            calls = {"GetItem": reads, "TransactWriteItems": 1} if reads else {"TransactWriteItems": 1}
+            return Operation(name, function, prepare, calls, write, _status(status))
         return [
             Operation(
                 "authorizer: a key's first use this minute",
@@ -254,117 +265,32 @@ class Scenario:
                 "one read, as the authorizer",
                 lambda r: r.get("statusCode") == 200 and json.loads(r["body"])["code"] == "VALID",
             ),
-            Operation(
-                "GET /api-keys/{id}",
-                "GetApiKeyFunction",
-                lambda: self.event("GET", f"/api-keys/{self.key_id}"),
-                one_read,
-                "one read",
-                _status(200),
-            ),
-            Operation(
-                "GET /api-keys (first page of 20)",
-                "ListApiKeysFunction",
-                lambda: self.event("GET", "/api-keys", query="limit=20"),
-                {"Query": 1},
-                "one Query per page",
-                _status(200),
-            ),
-            Operation(
-                "GET /api-keys (next page, by cursor)",
-                "ListApiKeysFunction",
-                lambda: self.event("GET", "/api-keys", query=f"limit=20&cursor={self.cursors['/api-keys']}"),
-                {"Query": 1},
-                "one Query per page",
-                _status(200),
-            ),
-            Operation(
+            get("GET /api-keys/{id}", "GetApiKeyFunction", f"/api-keys/{self.key_id}"),
+            get("GET /api-keys (first page of 20)", "ListApiKeysFunction", "/api-keys", "limit=20"),
+            get("GET /api-keys (next page, by cursor)", "ListApiKeysFunction", "/api-keys", f"limit=20&cursor={cursors['/api-keys']}"),
+            change(
                 "POST /api-keys",
                 "CreateApiKeyFunction",
                 lambda: self.event("POST", "/api-keys", body={"name": f"made-{self._next()}", "scopes": list(ALL_SCOPES)}),
-                {"TransactWriteItems": 1},
-                write,
-                _status(201),
+                201,
+                reads=0,
             ),
+            change("POST /api-keys/{id}/revoke", "RevokeApiKeyFunction", revoke, 200),
             Operation(
-                "POST /api-keys/{id}/revoke",
-                "RevokeApiKeyFunction",
-                revoke,
-                {"GetItem": 1, "TransactWriteItems": 1},
-                write,
-                _status(200),
+                "GET /event-types", "ListEventTypesFunction", lambda: self.event("GET", "/event-types"), {}, "no AWS call", _status(200)
             ),
-            Operation(
-                "GET /event-types",
-                "ListEventTypesFunction",
-                lambda: self.event("GET", "/event-types"),
-                {},
-                "no AWS call",
-                _status(200),
-            ),
-            Operation(
-                "GET /webhooks (first page of 20)",
-                "ListWebhooksFunction",
-                lambda: self.event("GET", "/webhooks", query="limit=20"),
-                {"Query": 1},
-                "one Query per page",
-                _status(200),
-            ),
-            Operation(
-                "GET /webhooks (next page, by cursor)",
-                "ListWebhooksFunction",
-                lambda: self.event("GET", "/webhooks", query=f"limit=20&cursor={self.cursors['/webhooks']}"),
-                {"Query": 1},
-                "one Query per page",
-                _status(200),
-            ),
-            Operation(
-                "GET /webhooks?status=active",
-                "ListWebhooksFunction",
-                lambda: self.event("GET", "/webhooks", query="status=active&limit=20"),
-                {"Query": 1},
-                "one Query per page",
-                _status(200),
-            ),
-            Operation(
-                "POST /webhooks",
-                "CreateWebhookFunction",
-                create_webhook,
-                {"TransactWriteItems": 1},
-                write,
-                _status(201),
-            ),
-            Operation(
-                "GET /webhooks/{id}",
-                "GetWebhookFunction",
-                lambda: self.event("GET", f"/webhooks/{hook_id}"),
-                one_read,
-                "one read",
-                _status(200),
-            ),
-            Operation(
-                "PUT /webhooks/{id}",
-                "UpdateWebhookFunction",
-                update_webhook,
-                {"GetItem": 1, "TransactWriteItems": 1},
-                write,
-                _status(200),
-            ),
-            Operation(
-                "DELETE /webhooks/{id}",
-                "DeleteWebhookFunction",
-                delete_webhook,
-                {"GetItem": 1, "TransactWriteItems": 1},
-                write,
-                _status(204),
-            ),
-            Operation(
+            get("GET /webhooks (first page of 20)", "ListWebhooksFunction", "/webhooks", "limit=20"),
+            get("GET /webhooks (next page, by cursor)", "ListWebhooksFunction", "/webhooks", f"limit=20&cursor={cursors['/webhooks']}"),
+            get("GET /webhooks?status=active", "ListWebhooksFunction", "/webhooks", "status=active&limit=20"),
+            change("POST /webhooks", "CreateWebhookFunction", create_webhook, 201, reads=0),
+            get("GET /webhooks/{id}", "GetWebhookFunction", f"/webhooks/{hook_id}"),
+            change("PUT /webhooks/{id}", "UpdateWebhookFunction", update_webhook, 200),
+            change("DELETE /webhooks/{id}", "DeleteWebhookFunction", delete_webhook, 204),
+            change(
                 "POST /webhooks/{id}/rotate-secret",
                 "RotateWebhookSecretFunction",
                 lambda: self.event("POST", f"/webhooks/{hook_id}/rotate-secret"),
-                {"GetItem": 1, "TransactWriteItems": 1},
-                write,
-                _status(200),
+                200,
             ),
             Operation(
                 "POST /webhooks/{id}/test",
@@ -383,22 +309,8 @@ class Scenario:
                 "one Query per page (+ the webhook's GetItem: 404 for an unknown webhook)",
                 _status(200),
             ),
-            Operation(
-                "GET /events",
-                "ListEventsFunction",
-                lambda: self.event("GET", "/events", query="limit=20"),
-                {"Query": 1},
-                "one Query per page",
-                _status(200),
-            ),
-            Operation(
-                "GET /webhooks/{id}/deliveries/{deliveryId}",
-                "GetWebhookDeliveryFunction",
-                lambda: self.event("GET", f"/webhooks/{hook_id}/deliveries/{self.delivery_id}"),
-                one_read,
-                "one read",
-                _status(200),
-            ),
+            get("GET /events", "ListEventsFunction", "/events", "limit=20"),
+            get("GET /webhooks/{id}/deliveries/{deliveryId}", "GetWebhookDeliveryFunction", f"/webhooks/{hook_id}/deliveries/{delivery}"),
             Operation(
                 "POST /webhooks/{id}/deliveries/{deliveryId}/retry",
                 "RetryWebhookDeliveryFunction",
@@ -454,10 +366,3 @@ class Scenario:
         event = self.event("POST", "/api-keys/verify", body={"key": self.key, "required_scopes": ["webhooks:read"]})
         event["requestContext"]["authorizer"] = {"iam": BENCH_IAM_CALLER}
         return event
-
-    def idempotent_operations(self) -> list[tuple[str, Callable[[], dict[str, Any]]]]:
-        """POST /api-keys with an ``Idempotency-Key``: the first request, then its replay (informative)."""
-        key = f"bench-{uuid.uuid4()}"
-        body = {"name": "idempotent", "scopes": ["webhooks:read"]}
-        event = lambda: self.event("POST", "/api-keys", body=body, headers={"idempotency-key": key})
-        return [("POST /api-keys with Idempotency-Key, first", event), ("POST /api-keys with Idempotency-Key, replayed", event)]

@@ -45,14 +45,9 @@ def commit() -> str:
         head = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False
         ).stdout.strip()
-        dirty = subprocess.run(
-            # The report and chart themselves do not count: the chart is written before this line.
-            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs/benchmarks.md", ":!bench/benchmarks.svg"],
-            cwd=PROJECT_ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout.strip()
+        # The report and chart themselves do not count: the chart is written before this line.
+        status = ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs/benchmarks.md", ":!bench/benchmarks.svg"]
+        dirty = subprocess.run(status, cwd=PROJECT_ROOT, capture_output=True, text=True, check=False).stdout.strip()
     except OSError:
         return "unknown"
     return f"`{head}`" + (" with uncommitted changes" if dirty else "") if head else "unknown"
