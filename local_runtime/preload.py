@@ -37,7 +37,6 @@ MODULES = (
     "aws_lambda_powertools.event_handler.types",
     "aws_lambda_powertools.logging.correlation_paths",
     "aws_lambda_powertools.utilities.idempotency",
-    "aws_lambda_powertools.utilities.batch",
     "aws_lambda_powertools.utilities.typing",
     "local_runtime.lambda_context",
     "local_runtime.workers",

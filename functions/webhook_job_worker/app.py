@@ -6,28 +6,26 @@ from the job's saved cursor."""
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from integration import wiring
+from integration.entrypoints.batch import PartialBatch
 from integration.observability import logger, metrics
 from integration.tracing import trace_webhook_requests, tracer
 
 trace_webhook_requests()
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 use_case = wiring.run_job_step()
 queue = wiring.job_queue()
 
 
-def record_handler(record: SQSRecord, lambda_context: Any) -> str:
-    """Powertools hands the record handler the invocation's context (its ``lambda_context``)."""
-    logger.set_correlation_id(record.message_id)
+def run_step(record: dict[str, Any], context: Any) -> str:
+    """One job step for one SQS message; raises if the step failed (the message is handed back)."""
+    logger.set_correlation_id(record["messageId"])
     try:
-        tenant_id, webhook_id, job_id = queue.read(record.body)
+        tenant_id, webhook_id, job_id = queue.read(record["body"])
     except ValueError as error:
-        logger.error("malformed job step dropped", sqs_message_id=record.message_id, error=str(error))
+        logger.error("malformed job step dropped", sqs_message_id=record["messageId"], error=str(error))
         return "dropped"
-    result = use_case.execute(tenant_id, webhook_id, job_id, remaining_ms=lambda_context.get_remaining_time_in_millis)
+    result = use_case.execute(tenant_id, webhook_id, job_id, remaining_ms=context.get_remaining_time_in_millis)
     logger.info("job step", tenant_id=tenant_id, webhook_id=webhook_id, job_id=job_id, result=result.value)
     if result.value in ("done", "failed"):
         metrics.add_metric(name=f"WebhookJobs{result.value.capitalize()}", unit=MetricUnit.Count, value=1)
@@ -38,4 +36,6 @@ def record_handler(record: SQSRecord, lambda_context: Any) -> str:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    batch = PartialBatch.from_queue(event)
+    batch.each(lambda record: run_step(record, context))
+    return batch.response()

@@ -10,11 +10,11 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from jsonschema import Draft202012Validator
 
 from integration import wiring
 from integration.domain.key_format import hash_key
+from integration.entrypoints.batch import BatchFailedError
 from integration.infrastructure.eventbridge import RETRY_DELAYS_SECONDS
 from local_runtime.resources import Stack
 from local_runtime.template import PROJECT_ROOT, Template
@@ -146,7 +146,7 @@ def test_a_batch_throttled_past_the_retries_fails_whole_and_is_published_once_wh
     faults = relay.faults()
     faults.throttle()  # every call, until healed
 
-    with pytest.raises(BatchProcessingError):
+    with pytest.raises(BatchFailedError):
         relay.invoke(records)
 
     assert len(faults.calls) == ATTEMPTS  # retried within the invocation, then left to the stream
@@ -192,6 +192,42 @@ def test_a_batch_failing_through_several_invocations_loses_nothing(
 
     assert len(outcomes) == 3 and outcomes[-1] == {"batchItemFailures": []}
     assert_each_outbox_event_arrived_once(relay, dynamodb, table_name)
+
+
+def test_a_record_that_cannot_be_read_is_reported_with_every_record_after_it_and_those_before_are_published(
+    api: Api, relay: Relay, caplog: pytest.LogCaptureFixture
+) -> None:
+    create_key(api, name="one")
+    create_webhook(api, events=["WebhookCreated"])
+    create_key(api, name="two")
+    records = relay.outbox_records()
+    first, unreadable, third = event_ids(records)
+    broken = json.loads(json.dumps(records))
+    del broken[1]["dynamodb"]["NewImage"]["occurred_at"]  # an outbox item the relay cannot read
+
+    response = relay.invoke(broken)
+
+    assert failed_items(response) == sequence_numbers(records[1:])
+    assert relay.consumer.received_event_ids() == [first]
+    (logged,) = [record for record in caplog.records if record.levelname == "ERROR" and record.exc_info]
+    assert logged.item_identifier == records[1]["dynamodb"]["SequenceNumber"]  # type: ignore[attr-defined]
+    assert isinstance(logged.exc_info[1], KeyError)  # type: ignore[index]
+
+    assert relay.invoke(records[1:]) == {"batchItemFailures": []}  # the stream retries from there, repaired
+    assert relay.consumer.received_event_ids() == [first, unreadable, third]
+
+
+def test_a_batch_whose_first_record_cannot_be_read_fails_the_invocation_and_publishes_nothing(api: Api, relay: Relay) -> None:
+    create_key(api)
+    create_webhook(api, events=["WebhookCreated"])
+    records = relay.outbox_records()
+    broken = json.loads(json.dumps(records))
+    broken[0]["dynamodb"]["NewImage"]["entity"] = {"S": "Webhook"}
+
+    with pytest.raises(BatchFailedError, match="every record of the batch failed"):
+        relay.invoke(broken)
+
+    assert relay.consumer.received_event_ids() == []
 
 
 # ------------------------------------------------------------------ (c) partial FailedEntryCount

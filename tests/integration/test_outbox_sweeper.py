@@ -12,12 +12,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from botocore.exceptions import ClientError
 
 from integration import wiring
 from integration.application.outbox_relay import RepublishUnpublishedEventsUseCase
 from integration.entrypoints.admin import main as admin
+from integration.entrypoints.batch import BatchFailedError
 from integration.infrastructure.aws import dynamodb_client
 from integration.settings import settings
 from local_runtime.resources import Stack
@@ -68,7 +68,7 @@ def fail_past_every_retry(relay: Relay) -> None:
     records = relay.outbox_records()
     assert records
     for _ in range(3):
-        with pytest.raises(BatchProcessingError):
+        with pytest.raises(BatchFailedError):
             relay.invoke(records)
 
 
@@ -304,7 +304,7 @@ def test_events_the_bus_refused_past_every_retry_reach_a_subscribed_webhook_once
         assert api.call("PUT", f"/webhooks/{hook['id']}", body={**body, "name": "renamed during the outage"})[0] == 200
         records = relay.outbox_records()
         for _ in range(3):  # the stream mapping's retries run out
-            with pytest.raises(BatchProcessingError):
+            with pytest.raises(BatchFailedError):
                 relay.invoke(records)
         assert sweep(monkeypatch)["notPublished"] == 2  # the bus is still down
         faults.heal()

@@ -141,3 +141,46 @@ def test_every_queued_message_carries_its_tenant_as_message_group_id_for_fair_qu
     assert len(queued) == 6
     assert all(message["Attributes"]["MessageGroupId"] == json.loads(message["Body"])["tenantId"] for message in queued)
     assert sorted(message["Attributes"]["MessageGroupId"] for message in queued) == ["tenant-a"] * 3 + ["tenant-b"] * 3
+
+
+def test_a_message_that_cannot_be_read_is_handed_back_alone_and_the_others_are_fanned_out(
+    aws: Any, api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    hook = create_webhook(api, URL)
+    publish(aws, tenant="tenant-a", event_type="WebhookCreated", webhookId="wh_x")
+    publish(aws, tenant="tenant-a", event_type="WebhookCreated", webhookId="wh_y")
+    messages = receive_all(aws.queue_url("WebhookEventQueue"))
+    arn = f"arn:aws:sqs:us-east-1:123456789012:{aws.physical['WebhookEventQueue']}"
+    records = [sqs_record(message, arn) for message in messages]
+    unreadable = {**records[0], "messageId": "not-json", "body": "{not json"}
+
+    response = load_function("webhook_fan_out").lambda_handler({"Records": [records[0], unreadable, records[1]]}, lambda_context())
+
+    assert response == {"batchItemFailures": [{"itemIdentifier": "not-json"}]}
+    queued = [json.loads(message["Body"]) for message in receive_all(aws.queue_url("WebhookDeliveryQueue"))]
+    assert sorted(body["data"]["webhookId"] for body in queued) == ["wh_x", "wh_y"]
+    assert {body["webhookId"] for body in queued} == {hook["id"]}
+    (logged,) = [record for record in caplog.records if record.levelname == "ERROR" and record.exc_info]
+    assert logged.item_identifier == "not-json"  # type: ignore[attr-defined]
+    assert isinstance(logged.exc_info[1], json.JSONDecodeError)  # type: ignore[index]
+
+
+def test_a_batch_whose_every_event_failed_is_reported_message_by_message(aws: Any, api: Api) -> None:
+    create_webhook(api, URL)
+    publish(aws, tenant="tenant-a", event_type="WebhookCreated", webhookId="wh_x")
+    publish(aws, tenant="tenant-a", event_type="WebhookCreated", webhookId="wh_y")
+    messages = receive_all(aws.queue_url("WebhookEventQueue"))
+    arn = f"arn:aws:sqs:us-east-1:123456789012:{aws.physical['WebhookEventQueue']}"
+
+    def refuse(**_: Any) -> None:
+        raise RuntimeError("SQS unreachable")
+
+    sqs = sqs_client()
+    sqs.meta.events.register("before-call.sqs.SendMessageBatch", refuse, unique_id="refuse")
+    try:
+        response = load_function("webhook_fan_out").lambda_handler({"Records": [sqs_record(m, arn) for m in messages]}, lambda_context())
+    finally:
+        sqs.meta.events.unregister("before-call.sqs.SendMessageBatch", unique_id="refuse")
+
+    assert response == {"batchItemFailures": [{"itemIdentifier": message["MessageId"]} for message in messages]}
+    assert receive_all(aws.queue_url("WebhookDeliveryQueue")) == []

@@ -108,7 +108,12 @@ class WebhookHttpClient:
         self._connect_timeout = connect_timeout
         self._total_timeout = total_timeout
         self._user_agent = user_agent
-        self._tls_context = ssl.create_default_context()
+        self._tls_context: ssl.SSLContext | None = None  # loads the CA bundle: made on the first https URL
+
+    def _tls(self) -> ssl.SSLContext:
+        if self._tls_context is None:
+            self._tls_context = ssl.create_default_context()
+        return self._tls_context
 
     def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> DeliveryResult:
         started = time.monotonic()
@@ -128,7 +133,7 @@ class WebhookHttpClient:
         except (OSError, TimeoutError) as error:
             return result(error=_describe(error))
 
-        tls = (self._tls_context, target.server_hostname) if target.scheme == "https" else None
+        tls = (self._tls(), target.server_hostname) if target.scheme == "https" else None
         connection = _PinnedConnection(target, addresses, self._connect_timeout, deadline, tls)
         status: int | None = None
         charset = "utf-8"
