@@ -22,10 +22,16 @@ PROBE = """
 import json, sys
 import app
 modules = sorted(sys.modules)
+built = sorted(
+    f"{name.rsplit('.', 1)[-1]}.{model.__name__}"
+    for name, module in list(sys.modules.items()) if name.startswith("integration.entrypoints.http.schemas.")
+    for model in vars(module).values()
+    if isinstance(model, type) and model.__module__ == name and getattr(model, "__pydantic_complete__", False)
+)
 from integration.infrastructure.aws import dynamodb_client
 dynamodb_client()  # what a function's first AWS call does first
 patched = sorted(sys.modules["aws_xray_sdk.core.patcher"]._PATCHED_MODULES) if "aws_xray_sdk.core.patcher" in sys.modules else None
-print(json.dumps({"modules": modules, "patched": patched}))
+print(json.dumps({"modules": modules, "built": built, "patched": patched}))
 """
 
 
@@ -74,6 +80,43 @@ def test_a_route_function_builds_only_its_own_resources_models(function, own, ot
     assert own in loaded
     for other in others:
         assert f"integration.entrypoints.http.schemas.{other}" not in loaded
+
+
+def test_without_an_oidc_issuer_the_authorizer_loads_neither_the_oidc_verifier_nor_pyjwt():
+    loaded = set(loaded_by("authorizer")["modules"])
+    assert "integration.infrastructure.oidc" not in loaded
+    assert "jwt" not in loaded
+
+
+def test_the_authorizer_loads_no_webhook_rules_and_no_outbox():
+    """It reads a key and records its use: the settings do not pull in the webhook aggregate
+    (nor its URL policy), and the key repository imports the outbox only to write an event."""
+    loaded = set(loaded_by("authorizer")["modules"])
+    for module in ("integration.domain.webhooks", "integration.domain.url_policy", "integration.infrastructure.outbox", "integration.domain.events"):
+        assert module not in loaded
+
+
+@pytest.mark.parametrize(
+    ("function", "others"),
+    [
+        ("get_api_key", ["integration.domain.webhooks", "integration.domain.url_policy", "integration.domain.deliveries"]),
+        ("revoke_api_key", ["integration.domain.webhooks", "integration.domain.url_policy", "integration.domain.deliveries"]),
+        ("get_webhook", ["integration.domain.api_keys", "integration.domain.deliveries"]),
+    ],
+)
+def test_a_route_function_loads_no_other_aggregate_s_domain(function, others):
+    loaded = set(loaded_by(function)["modules"])
+    for other in others:
+        assert other not in loaded
+
+
+@pytest.mark.parametrize("function", ["get_webhook", "create_webhook", "revoke_api_key", "list_webhook_deliveries", "get_event"])
+def test_a_route_function_s_import_builds_no_request_or_response_model(function):
+    """Models are built on first use (``defer_build``): a function builds its route's models with
+    its first request, never the other models of the modules it imports."""
+    found = loaded_by(function)
+    assert any(module.startswith("integration.entrypoints.http.schemas.") for module in found["modules"])
+    assert found["built"] == []
 
 
 def test_a_route_function_loads_no_use_case_it_does_not_run():
@@ -144,6 +187,15 @@ def test_the_relay_and_the_fan_out_load_no_xray_sdk(function):
     assert "aws_xray_sdk" not in set(found["modules"])
     assert "wrapt" not in set(found["modules"])
     assert found["patched"] is None
+
+
+@pytest.mark.parametrize("function", ["outbox_relay", "webhook_fan_out", "webhook_delivery", "webhook_job_worker"])
+def test_the_batch_functions_answer_with_the_layer_s_partial_batch_not_powertools_batch_utility(function):
+    """Powertools' batch utility would import asyncio and every event data class at their cold start."""
+    loaded = set(loaded_by(function)["modules"])
+    assert "integration.entrypoints.batch" in loaded
+    for module in ("aws_lambda_powertools.utilities.batch", "aws_lambda_powertools.utilities.data_classes", "asyncio"):
+        assert module not in loaded
 
 
 @pytest.mark.parametrize(

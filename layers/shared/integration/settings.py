@@ -73,9 +73,9 @@ from datetime import timedelta
 from typing import TypeVar
 
 from integration.domain.event_types import parse_platform_event_types
+from integration.domain.limits import DEFAULT_DISABLE_AFTER_ATTEMPTS, DEFAULT_MAX_WEBHOOKS_PER_TENANT
 from integration.domain.retry_schedule import DEFAULT_RETRY_SCHEDULE, parse_retry_schedule
 from integration.domain.scopes import parse_platform_scopes
-from integration.domain.webhooks import DEFAULT_DISABLE_AFTER_ATTEMPTS, DEFAULT_MAX_WEBHOOKS_PER_TENANT
 
 T = TypeVar("T")
 
@@ -96,6 +96,8 @@ class SettingsError(RuntimeError):
 
 @dataclass(frozen=True)
 class Settings:
+    """This deployment's configuration, as :meth:`from_environ` reads it (the table above)."""
+
     table_name: str | None = None
     event_bus_name: str | None = None
     event_source: str = DEFAULT_EVENT_SOURCE
@@ -228,13 +230,15 @@ class _Reader:
         raise SettingsError(variable, value, "must be true or false")
 
 
-_PARAMETER_PATH = re.compile(r"^(/[A-Za-z0-9_.-]+)*/$")
+# The patterns below are compiled by ``re`` (and cached) when a value is first checked: most
+# functions never set the variables they check.
+_PARAMETER_PATH = r"^(/[A-Za-z0-9_.-]+)*/$"
 MAX_PARAMETER_PATH_LENGTH = 900  # of SSM's 1011 characters for a name: room for the event type
 
 
 def parse_parameter_path(value: str) -> str:
     """An SSM Parameter Store path: starts and ends with ``/``, segments of ``A-Z a-z 0-9 _ . -``."""
-    if not _PARAMETER_PATH.match(value) or len(value) > MAX_PARAMETER_PATH_LENGTH:
+    if not re.match(_PARAMETER_PATH, value) or len(value) > MAX_PARAMETER_PATH_LENGTH:
         raise ValueError(
             f"must be an SSM parameter path that starts and ends with '/' (e.g. /integration/prod/event-schemas/), "
             f"segments of letters, digits, '_', '.' and '-', at most {MAX_PARAMETER_PATH_LENGTH} characters"
@@ -242,7 +246,7 @@ def parse_parameter_path(value: str) -> str:
     return value
 
 
-_ORIGIN = re.compile(r"^(https://[A-Za-z0-9.-]+|http://(localhost|127\.0\.0\.1))(:[0-9]{1,5})?$")
+_ORIGIN = r"^(https://[A-Za-z0-9.-]+|http://(localhost|127\.0\.0\.1))(:[0-9]{1,5})?$"
 
 
 def parse_origins(value: str) -> tuple[str, ...]:
@@ -250,18 +254,18 @@ def parse_origins(value: str) -> tuple[str, ...]:
     and 127.0.0.1 only), no path."""
     origins = tuple(dict.fromkeys(value.replace(",", " ").split()))
     for origin in origins:
-        if not _ORIGIN.match(origin):
+        if not re.match(_ORIGIN, origin):
             raise ValueError(f"{origin!r} is not an origin: https://host[:port] (http only for localhost), no path")
     return origins
 
 
-_CONSOLE_URL = re.compile(r"^(https://[^\s/?#]+|http://(localhost|127\.0\.0\.1)(:[0-9]{1,5})?)(/[^\s?#]*)?$")
+_CONSOLE_URL = r"^(https://[^\s/?#]+|http://(localhost|127\.0\.0\.1)(:[0-9]{1,5})?)(/[^\s?#]*)?$"
 
 
 def parse_console_url(value: str) -> str:
     """The console's URL, where portal links point: ``https://`` (``http://`` for localhost and
     127.0.0.1 only), no query and no fragment (the link's fragment carries the key)."""
-    if not _CONSOLE_URL.match(value):
+    if not re.match(_CONSOLE_URL, value):
         raise ValueError(
             "must be the console's URL: https://host/path (http:// only for localhost and 127.0.0.1), "
             "without a query or a fragment"

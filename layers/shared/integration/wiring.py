@@ -233,12 +233,13 @@ def idempotency_store() -> TableIdempotencyStore:
 
 
 def oidc_settings() -> OidcSettings | None:
-    """OIDC sign-in as configured (``OIDC_*``), None when ``OIDC_ISSUER`` is not set."""
-    from integration.infrastructure.oidc import OidcSettings
-
+    """OIDC sign-in as configured (``OIDC_*``), None when ``OIDC_ISSUER`` is not set (the OIDC
+    module is then never imported)."""
     configured = settings()
     if configured.oidc_issuer is None:
         return None
+    from integration.infrastructure.oidc import OidcSettings
+
     return OidcSettings(
         issuer=configured.oidc_issuer,
         audience=configured.oidc_audience,

@@ -28,13 +28,13 @@ from integration.domain.errors import ConflictError, InvalidFieldError
 from integration.domain.event_type_schemas import EventTypeSchemas
 from integration.domain.event_types import WILDCARD
 from integration.domain.events import webhook_disabled
+from integration.domain.limits import DEFAULT_DISABLE_AFTER_ATTEMPTS
 from integration.domain.pagination import Page
 from integration.domain.principal import Principal
 from integration.domain.repositories import DeliveryLog, DeliveryQueue, EventLog, WebhookRepository
 from integration.domain.retry_schedule import RETRY_AFTER_STATUSES, delay_after_failure, parse_retry_after
 from integration.domain.signing import webhook_headers
 from integration.domain.webhooks import (
-    DEFAULT_DISABLE_AFTER_ATTEMPTS,
     DISABLED_FAILING,
     DISABLED_GONE,
     Webhook,

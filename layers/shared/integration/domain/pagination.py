@@ -13,5 +13,7 @@ MAX_PAGE_SIZE = 100
 
 @dataclass(frozen=True)
 class Page(Generic[T]):
+    """One page of a listing: its items, and the cursor of the next page (None on the last)."""
+
     items: list[T]
     next_cursor: str | None

@@ -41,6 +41,8 @@ PLATFORM_SCOPE_DESCRIPTION = "A platform scope this deployment accepts on API ke
 
 @dataclass(frozen=True)
 class ScopeEntry:
+    """One scope of the catalogue: its name, what it allows, and whose it is."""
+
     name: str
     description: str
     origin: Literal["service", "platform"]

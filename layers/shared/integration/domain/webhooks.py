@@ -12,6 +12,7 @@ from typing import Any
 from integration.domain.errors import InvalidFieldError, PreconditionFailedError
 from integration.domain.event_types import EventTypeCatalogue
 from integration.domain.ids import new_id
+from integration.domain.limits import DEFAULT_DISABLE_AFTER_ATTEMPTS, DEFAULT_MAX_WEBHOOKS_PER_TENANT
 from integration.domain.patch import KEEP, Keep
 from integration.domain.url_policy import UrlPolicy
 
@@ -21,8 +22,6 @@ SECRET_BYTES = 32
 MAX_NAME_LENGTH = 100
 MAX_DESCRIPTION_LENGTH = 500
 MAX_EVENT_TYPES = 50
-DEFAULT_MAX_WEBHOOKS_PER_TENANT = 50
-DEFAULT_DISABLE_AFTER_ATTEMPTS = 5
 GONE_STATUS = 410
 
 # Why the delivery function disabled a webhook (``disabled_reason``; ``reason`` of WebhookDisabled).

@@ -5,7 +5,8 @@ its own), so the keys one credential made are one Query: what an operator revoki
 needs to find everything it made.
 
 Both items carry ``last_used_at`` once the key has been used. The authorizer reads it with the
-lookup item (no extra read) and writes it at most once a minute (:meth:`record_use`).
+lookup item (no extra read) and writes it at most once a minute (:meth:`record_use`). It never
+writes a domain event: the outbox is imported by the writes that put one.
 """
 
 from __future__ import annotations
@@ -13,14 +14,12 @@ from __future__ import annotations
 import functools
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 
 from integration.domain.api_keys import LAST_USED_RESOLUTION, ApiKey
-from integration.domain.events import DomainEvent
 from integration.domain.pagination import Page
-from integration.infrastructure.outbox import outbox_put
 from integration.infrastructure.table import (
     TTL_ATTRIBUTE,
     epoch_seconds,
@@ -34,6 +33,9 @@ from integration.infrastructure.table import (
     tenant_pk,
     to_item,
 )
+
+if TYPE_CHECKING:
+    from integration.domain.events import DomainEvent
 
 
 @functools.cache
@@ -110,6 +112,8 @@ class DynamoDBApiKeyRepository:
         self._table = table_name
 
     def add(self, api_key: ApiKey, event: DomainEvent) -> None:
+        from integration.infrastructure.outbox import outbox_put
+
         self._client.transact_write_items(TransactItems=[*self._new_key_puts(api_key), outbox_put(self._table, event)])
 
     def _new_key_puts(self, api_key: ApiKey) -> list[dict[str, Any]]:
@@ -158,6 +162,8 @@ class DynamoDBApiKeyRepository:
         )
 
     def save_revocation(self, api_key: ApiKey, event: DomainEvent) -> bool:
+        from integration.infrastructure.outbox import outbox_put
+
         update = {
             "UpdateExpression": "SET revoked_at = :revoked_at, revoked_reason = :reason",
             "ConditionExpression": "attribute_exists(PK) AND attribute_not_exists(revoked_at)",
@@ -166,6 +172,8 @@ class DynamoDBApiKeyRepository:
         return self._transact([*self._both_items(api_key, update), outbox_put(self._table, event)])
 
     def save_update(self, api_key: ApiKey, event: DomainEvent, *, expected: ApiKey) -> bool:
+        from integration.infrastructure.outbox import outbox_put
+
         values: dict[str, Any] = {":name": api_key.name, ":scopes": list(api_key.scopes), ":expected_scopes": list(expected.scopes)}
         sets = ["#name = :name", "scopes = :scopes"]
         removes = []
@@ -184,6 +192,8 @@ class DynamoDBApiKeyRepository:
         return self._transact([*self._both_items(api_key, update), outbox_put(self._table, event)])
 
     def save_roll(self, new_key: ApiKey, previous: ApiKey, event: DomainEvent, *, expected: ApiKey) -> bool:
+        from integration.infrastructure.outbox import outbox_put
+
         if previous.expires_at is None:
             raise ValueError("a rolled key always gets an expiry")
         condition = "attribute_exists(PK) AND attribute_not_exists(revoked_at) AND "

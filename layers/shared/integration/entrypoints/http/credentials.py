@@ -26,6 +26,8 @@ class CredentialKind(StrEnum):
 
 @dataclass(frozen=True)
 class PresentedCredential:
+    """What a request presents to authenticate with: an API key or a JWT, as sent."""
+
     kind: CredentialKind
     value: str
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, ConfigDict, Field, field_validator
 
 from integration.domain.api_keys import (
     DEFAULT_ROLL_GRACE,
@@ -33,6 +33,7 @@ from integration.entrypoints.http.schemas.constraints import (
 )
 from integration.entrypoints.http.schemas.request import Request, optional_member, required_member
 from integration.entrypoints.http.schemas.timestamps import Timestamp
+from integration.entrypoints.http.schemas.view import View
 
 MAX_CREATED_BY_LENGTH = len(OIDC_CREDENTIAL_PREFIX) + MAX_SUBJECT_LENGTH
 MAX_SCOPES = 100
@@ -153,7 +154,7 @@ class RollApiKeyRequest(Request):
     )
 
 
-class ApiKeyView(BaseModel):
+class ApiKeyView(View):
     id: ApiKeyId
     name: str = Field(examples=["CI deploys"])
     scopes: list[str] = Field(examples=[["webhooks:read", "webhooks:write"]])
@@ -214,7 +215,7 @@ class CreatedApiKeyView(ApiKeyView):
         return cls(**ApiKeyView.of(issued.api_key, now).model_dump(), key=issued.plaintext)
 
 
-class PreviousKeyView(BaseModel):
+class PreviousKeyView(View):
     id: ApiKeyId
     expires_at: Timestamp = Field(description="When the rolled key stops working.")
 
@@ -232,7 +233,7 @@ class RolledApiKeyView(CreatedApiKeyView):
         )
 
 
-class ApiKeyPageView(BaseModel):
+class ApiKeyPageView(View):
     items: list[ApiKeyView]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
 

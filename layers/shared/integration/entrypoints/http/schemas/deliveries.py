@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from integration.domain.deliveries import AttemptTrigger, Delivery, DeliveryAttempt, DeliveryStatus
 from integration.domain.pagination import Page
@@ -18,6 +18,7 @@ from integration.entrypoints.http.schemas.constraints import (
 )
 from integration.entrypoints.http.schemas.request import Request
 from integration.entrypoints.http.schemas.timestamps import Timestamp
+from integration.entrypoints.http.schemas.view import View
 
 PAYLOAD_EXAMPLE = {
     "type": "WebhookDeleted",
@@ -32,7 +33,7 @@ PAYLOAD_EXAMPLE = {
 }
 
 
-class DeliveryAttemptView(BaseModel):
+class DeliveryAttemptView(View):
     at: Timestamp
     trigger: AttemptTrigger = Field(description="`scheduled` (the retry schedule), `manual` (POST .../retry), `recover` or `replay` (a job).")
     status_code: int | None = Field(description="The receiver's HTTP status; null when no answer arrived.", examples=[200])
@@ -52,7 +53,7 @@ class DeliveryAttemptView(BaseModel):
         )
 
 
-class DeliverySummaryView(BaseModel):
+class DeliverySummaryView(View):
     id: MessageId = Field(description="The message id: the `webhook-id` header of every attempt.")
     webhook_id: WebhookId
     event_type: str = Field(
@@ -108,7 +109,7 @@ class DeliveryView(DeliverySummaryView):
         )
 
 
-class DeliveryPageView(BaseModel):
+class DeliveryPageView(View):
     items: list[DeliverySummaryView]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from integration.domain.event_type_schemas import EventTypeDescription
 from integration.domain.event_types import WILDCARD
+from integration.entrypoints.http.schemas.view import View
 
 
-class EventTypeView(BaseModel):
+class EventTypeView(View):
     model_config = ConfigDict(populate_by_name=True)
 
     type: str = Field(description="The EventBridge `detail-type`; what a webhook's `events` lists.")
@@ -44,7 +45,7 @@ class EventTypeView(BaseModel):
         )
 
 
-class EventTypeCatalogueView(BaseModel):
+class EventTypeCatalogueView(View):
     source: str = Field(description="The EventBridge `source` of this service's events.")
     wildcard: str = Field(default=WILDCARD, description="Subscribe to every event type, including ones added later.")
     items: list[EventTypeView]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from integration.application.events import EventDelivery, EventWithDeliveries
 from integration.domain.deliveries import DeliveryStatus
@@ -12,6 +12,7 @@ from integration.domain.event_log import LoggedEvent
 from integration.domain.pagination import Page
 from integration.entrypoints.http.schemas.constraints import EVENT_ID_EXAMPLE, EventId, MessageId, WebhookId
 from integration.entrypoints.http.schemas.timestamps import Timestamp
+from integration.entrypoints.http.schemas.view import View
 
 DATA_EXAMPLE = {
     "webhookId": "wh_01M8SZCNZVA2DWY1JYGTTS6AN2",
@@ -22,7 +23,7 @@ DATA_EXAMPLE = {
 }
 
 
-class EventSummaryView(BaseModel):
+class EventSummaryView(View):
     id: EventId = Field(description="The event's id in the log: a ULID of the time it happened (this service's own `eventId`).")
     type: str = Field(description="The event type (the payload's `type`).", examples=["WebhookDeleted"])
     occurred_at: Timestamp = Field(description="When it happened (the payload's `timestamp`).")
@@ -48,7 +49,7 @@ class EventSummaryView(BaseModel):
         return cls(**cls.fields_of(event))
 
 
-class EventPageView(BaseModel):
+class EventPageView(View):
     items: list[EventSummaryView] = Field(description="Newest first.")
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
 
@@ -57,7 +58,7 @@ class EventPageView(BaseModel):
         return cls(items=[EventSummaryView.of(event) for event in page.items], next_cursor=page.next_cursor)
 
 
-class EventDeliveryView(BaseModel):
+class EventDeliveryView(View):
     webhook_id: WebhookId
     delivery_id: MessageId = Field(
         description="The message that carries the event to this webhook (GET /webhooks/{id}/deliveries/{delivery_id})."

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from integration.domain.jobs import Job, JobKind, JobStatus
 from integration.entrypoints.http.schemas.constraints import EventTypeFilter, JobId, WebhookId
 from integration.entrypoints.http.schemas.request import Request
 from integration.entrypoints.http.schemas.timestamps import RequestTime, Timestamp
+from integration.entrypoints.http.schemas.view import View
 
 MAX_TYPES = 50
 
@@ -57,7 +58,7 @@ class ReplayWebhookRequest(Request):
     _times = field_validator("since", "until", mode="before")(_iso_8601_only)
 
 
-class JobCountsView(BaseModel):
+class JobCountsView(View):
     matched: int = Field(description="Messages (replay: events) of the window the job has handled so far.")
     sent: int = Field(description="Attempts made.")
     succeeded: int
@@ -65,7 +66,7 @@ class JobCountsView(BaseModel):
     skipped: int = Field(description="Not sent: pending, succeeded since the job began, or out of attempts.")
 
 
-class JobView(BaseModel):
+class JobView(View):
     id: JobId = Field(description="The job's id: GET /webhooks/{id}/jobs/{job_id} shows it.")
     webhook_id: WebhookId
     kind: JobKind

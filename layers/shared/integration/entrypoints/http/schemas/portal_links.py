@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from integration.domain.api_keys import MAX_NAME_LENGTH
 from integration.domain.portal_links import DEFAULT_NAME, DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS, MIN_TTL_SECONDS, PortalLink
@@ -12,6 +12,7 @@ from integration.entrypoints.http.schemas.api_keys import MAX_SCOPES, ApiKeyView
 from integration.entrypoints.http.schemas.constraints import API_KEY_EXAMPLE, NotBlank, ScopeName
 from integration.entrypoints.http.schemas.request import Request
 from integration.entrypoints.http.schemas.timestamps import Timestamp
+from integration.entrypoints.http.schemas.view import View
 
 
 class CreatePortalLinkRequest(Request):
@@ -51,7 +52,7 @@ class CreatePortalLinkRequest(Request):
     )
 
 
-class PortalLinkView(BaseModel):
+class PortalLinkView(View):
     url: str = Field(
         description=(
             "The console's URL with the key and its expiry in the fragment (`#key=...&expires_at=...`), which a browser "

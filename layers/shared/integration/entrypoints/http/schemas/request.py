@@ -1,5 +1,6 @@
-"""The base of every request body: unknown fields are refused. And what every merge patch
-(RFC 7396) request's members share."""
+"""The base of every request body: unknown fields are refused, and, as for a response body
+(:class:`~integration.entrypoints.http.schemas.view.View`), its validator is built on first use.
+And what every merge patch (RFC 7396) request's members share."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 
 class Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 def optional_member(schema: dict[str, Any]) -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from integration.domain.scopes import ScopeCatalogue
 from integration.entrypoints.http.schemas.constraints import ScopeName
+from integration.entrypoints.http.schemas.view import View
 
 
-class ScopeView(BaseModel):
+class ScopeView(View):
     name: ScopeName = Field(description="What an API key's `scopes` lists.")
     description: str = Field(examples=["Read webhooks and their delivery log"])
     origin: Literal["service", "platform"] = Field(
@@ -18,7 +19,7 @@ class ScopeView(BaseModel):
     )
 
 
-class ScopeCatalogueView(BaseModel):
+class ScopeCatalogueView(View):
     items: list[ScopeView] = Field(description="Every scope a key may carry here: this service's first, then the platform's.")
 
     @classmethod

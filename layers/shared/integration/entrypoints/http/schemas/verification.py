@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from integration.application.authentication import KeyVerification, VerificationCode
 from integration.entrypoints.http.schemas.constraints import API_KEY_EXAMPLE, API_KEY_ID_EXAMPLE
 from integration.entrypoints.http.schemas.request import Request
 from integration.entrypoints.http.schemas.timestamps import Timestamp
+from integration.entrypoints.http.schemas.view import View
 
 MAX_PRESENTED_KEY_LENGTH = 256
 MAX_REQUIRED_SCOPES = 50
@@ -34,7 +35,7 @@ class VerifyApiKeyRequest(Request):
     )
 
 
-class KeyVerificationView(BaseModel):
+class KeyVerificationView(View):
     valid: bool = Field(description="True only for `VALID`.")
     code: VerificationCode = Field(
         description=(

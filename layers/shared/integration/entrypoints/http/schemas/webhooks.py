@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from integration.domain.pagination import Page
 from integration.domain.url_policy import MAX_URL_LENGTH
@@ -27,6 +27,7 @@ from integration.entrypoints.http.schemas.constraints import (
 )
 from integration.entrypoints.http.schemas.request import Request, optional_member, required_member
 from integration.entrypoints.http.schemas.timestamps import Timestamp
+from integration.entrypoints.http.schemas.view import View
 
 # Each field's constraints, the same in every request that sets it (POST, PUT, PATCH).
 # Patterns and examples: integration.entrypoints.http.schemas.constraints.
@@ -128,7 +129,7 @@ class PatchWebhookRequest(Request):
         return WebhookPatch(**members)
 
 
-class WebhookView(BaseModel):
+class WebhookView(View):
     id: WebhookId
     name: str = Field(examples=NAME["examples"])
     url: str = Field(examples=URL["examples"])
@@ -185,7 +186,7 @@ class CreatedWebhookView(WebhookView):
         return cls(**WebhookView.of(webhook).model_dump(), secret=webhook.secret)
 
 
-class WebhookPageView(BaseModel):
+class WebhookPageView(View):
     items: list[WebhookView]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
 
@@ -194,7 +195,7 @@ class WebhookPageView(BaseModel):
         return cls(items=[WebhookView.of(webhook) for webhook in page.items], next_cursor=page.next_cursor)
 
 
-class RotatedSecretView(BaseModel):
+class RotatedSecretView(View):
     secret: str = Field(
         description="The new signing secret (whsec_...). Shown in this response only: store it now.",
         examples=[SIGNING_SECRET_EXAMPLE],

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from integration.domain.principal import OIDC_CREDENTIAL_PREFIX, Principal
 from integration.entrypoints.http.schemas.constraints import API_KEY_ID_EXAMPLE, ApiKeyId
 from integration.entrypoints.http.schemas.timestamps import Timestamp
+from integration.entrypoints.http.schemas.view import View
 
 
-class WhoAmIView(BaseModel):
+class WhoAmIView(View):
     tenant_id: str = Field(description="The tenant the credential acts for.", examples=["tenant-a"])
     credential_id: str = Field(
         description="The credential: an API key's id, or `oidc:<sub>` for a person signed in with OIDC.",
