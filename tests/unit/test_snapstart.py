@@ -43,6 +43,13 @@ import app
 from integration.infrastructure import aws
 resolver = getattr(app, "app", None)
 routes = [] if resolver is None else resolver._static_routes + resolver._dynamic_routes
+import typing
+from pydantic import BaseModel
+def models(annotation):
+    found = [annotation] if isinstance(annotation, type) and issubclass(annotation, BaseModel) else []
+    return found + [model for argument in typing.get_args(annotation) for model in models(argument)]
+views = [model for route in routes for model in models(typing.get_type_hints(route.func).get("return"))]
+views_built = [model.__name__ for model in views if model.__pydantic_complete__]
 sys.stdout.write("\\n--- the first request\\n")
 class Context:
     function_name = "probe"
@@ -57,6 +64,8 @@ sys.stdout.write("\\n" + json.dumps({
     "aws_calls": calls,
     "routes": [route.path for route in routes],
     "built": [route._middleware_stack_built for route in routes],
+    "views": [model.__name__ for model in views],
+    "views_built": views_built,
     "keys_checked": len(checked),
     "dynamodb_client_made": aws.dynamodb_client.cache_info().currsize == 1,
 }))
@@ -103,6 +112,7 @@ def test_an_http_function_s_import_primes_its_route(function):
     _, found, _ = primed(function)
     assert found["routes"]
     assert all(found["built"]), found  # routing, request validation, the middleware stack
+    assert found["views"] and found["views_built"] == found["views"]  # the models it answers with
 
 
 @pytest.mark.parametrize("initialization", ["snap-start", "provisioned-concurrency"])
@@ -115,6 +125,7 @@ def test_on_demand_the_work_is_left_to_the_first_request_not_added_to_the_cold_s
     """On demand, a request waits on INIT: priming would only make the cold start longer."""
     _, found, first_request = primed("get_webhook", "on-demand")
     assert found["routes"] and not any(found["built"])
+    assert found["views"] and found["views_built"] == []  # built by the first request that answers with them
     assert found["keys_checked"] == 0 and primed("authorizer", "on-demand")[1]["keys_checked"] == 0
     assert '"ColdStart"' in first_request
 

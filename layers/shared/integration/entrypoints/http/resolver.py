@@ -29,13 +29,15 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Callable
+import typing
+from collections.abc import Callable, Iterator
 from enum import Enum
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupportedContentType, RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
+from pydantic import BaseModel
 
 from integration.domain.errors import (
     AuthenticationError,
@@ -221,7 +223,7 @@ class IntegrationResolver(APIGatewayHttpResolver):
         self._principal = principal
         try:
             if self._respond_once is not None and self._idempotency is not None:
-                route = lambda: APIGatewayHttpResolver.resolve(self, event, context)  # noqa: E731
+                route = lambda: APIGatewayHttpResolver.resolve(self, event, context)
                 return self._respond_once(event, context, principal, route, self._idempotency())
             return super().resolve(event, context)
         finally:
@@ -241,8 +243,13 @@ class IntegrationResolver(APIGatewayHttpResolver):
         (built once per route), request validation with pydantic (an empty JSON object as the
         body, placeholders as path parameters; a 422 is as good), then :func:`_stop_priming`
         answers in the handler's place, through the JSON encoder. No metric, trace or log line.
+        Then the models the route answers with (its return annotation), built on first use
+        otherwise, are built.
         """
         for route in self._static_routes + self._dynamic_routes:
+            for model in _models(typing.get_type_hints(route.func).get("return")):
+                if not model.__pydantic_complete__:
+                    model.model_rebuild(force=True)
             path = BASE_PATH + re.sub(r"<[^>]*>", "primed", route.path)
             has_body = route.method in ("POST", "PUT", "PATCH")
             event: dict[str, Any] = {
@@ -261,6 +268,14 @@ class IntegrationResolver(APIGatewayHttpResolver):
                 APIGatewayHttpResolver.resolve(self, event, None)
             finally:
                 self._priming = False
+
+
+def _models(annotation: Any) -> Iterator[type[BaseModel]]:
+    """The pydantic models an annotation names: ``Response[WebhookView]``, unions, lists."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+    for argument in typing.get_args(annotation):
+        yield from _models(argument)
 
 
 def _stop_priming(app: IntegrationResolver, next_middleware: Callable[..., Any]) -> Any:
