@@ -10,7 +10,11 @@ version leaves the alias, and so the API, on the old code and configuration.
 from __future__ import annotations
 
 import copy
+import os
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -19,7 +23,7 @@ from moto import mock_aws
 from samtranslator.translator.managed_policy_translator import ManagedPolicyLoader
 from samtranslator.translator.transform import transform
 
-from local_runtime.template import Template
+from local_runtime.template import PROJECT_ROOT, Template
 
 Transformed = dict[str, Any]
 
@@ -172,3 +176,21 @@ def test_a_deploy_that_changes_only_parameters_publishes_nothing_until_the_revis
 
     raised = versions(translate({"SnapStart": "PublishedVersions", "LogLevel": "DEBUG"}, edit=raise_revision))
     assert all(before[name] != raised[name] for name in before)
+
+
+@pytest.mark.parametrize("snapstart", ["None", "PublishedVersions"])
+def test_sam_validate_with_its_linter_passes_with_snapstart_off_and_on(tmp_path: Path, snapstart: str) -> None:
+    """`sam validate --lint` (SAM's transform, then cfn-lint) on the template whose SnapStart
+    default is ``snapstart``: the value both tools then assume."""
+    source = (PROJECT_ROOT / "template.yaml").read_text()
+    default = '  SnapStart:\n    Type: String\n    Default: "None"\n'
+    assert default in source
+    (tmp_path / "template.yaml").write_text(source.replace(default, default.replace('"None"', f'"{snapstart}"')))
+    sam = Path(sys.executable).parent / "sam"
+    done = subprocess.run(
+        [str(sam), "validate", "--lint", "--template", "template.yaml"],
+        cwd=tmp_path, env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1", "SAM_CLI_TELEMETRY": "0"},
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "is a valid SAM Template" in done.stdout + done.stderr
