@@ -6,23 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer
-
 from integration.domain.events import RecordedEvent
 from integration.entrypoints.batch import PartialBatch
-
-_deserializer = TypeDeserializer()
 
 
 class EventNotPublishedError(Exception):
     """The event (or one before it in the batch) was not accepted by EventBridge."""
-
-
-def new_image(record: dict[str, Any]) -> dict[str, Any]:
-    """A stream record's ``NewImage`` as plain values (strings, ``Decimal`` numbers, ...); empty
-    when the record has none (a removal)."""
-    image = record.get("dynamodb", {}).get("NewImage") or {}
-    return {name: _deserializer.deserialize(value) for name, value in image.items()}
 
 
 def relay_stream_records(
@@ -31,16 +20,17 @@ def relay_stream_records(
     read: Callable[[dict[str, Any]], RecordedEvent],
     relay: Callable[[Sequence[RecordedEvent]], int | None],
 ) -> PartialBatch:
-    """Read each record's new image as its event (``read``; it raises if it is not one), in
-    order, until one cannot be read; then publish the events read, in order, with ``relay`` (the
-    position of the first event not published, or None). The batch, with what to report.
+    """Read each record's new image (typed, as the stream sends it) as its event (``read``; it
+    raises if it is not one), in order, until one cannot be read; then publish the events read,
+    in order, with ``relay`` (the position of the first event not published, or None). The
+    batch, with what to report.
 
     A record that could not be read or published is reported with every record after it: Lambda
     retries the stream from the first of them, and no event is published ahead of an earlier one
     that failed. ``relay`` raising is not caught: the invocation fails and the batch is retried.
     """
     batch = PartialBatch.from_stream(event)
-    events = batch.in_order(lambda record: read(new_image(record)))
+    events = batch.in_order(lambda record: read(record["dynamodb"].get("NewImage") or {}))
     first_unpublished = relay(events) if events else None
     if first_unpublished is not None:
         batch.report_from(first_unpublished, EventNotPublishedError("not published; retried with the stream"))

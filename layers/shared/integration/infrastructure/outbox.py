@@ -105,8 +105,9 @@ class DynamoDBOutbox:
 
     @staticmethod
     def read(image: dict[str, Any]) -> RecordedEvent:
-        """An outbox item as a stream record's NewImage holds it: see :func:`recorded_event`."""
-        return recorded_event(image)
+        """An outbox item as a stream record's NewImage holds it (attribute values typed, as the
+        stream sends them): see :func:`recorded_event`."""
+        return recorded_event(from_item(image))
 
     def mark_published(self, events: Sequence[RecordedEvent], at: datetime) -> None:
         """Take the events out of the unpublished index, one ``UpdateItem`` each, in parallel.
