@@ -25,7 +25,7 @@ from typing import Any
 from integration import wiring
 from integration.domain.errors import AuthenticationError
 from integration.domain.principal import Principal
-from integration.entrypoints import snapstart  # noqa: F401 - its after-restore hook, under SnapStart
+from integration.entrypoints import snapstart  # its after-restore hook, under SnapStart
 from integration.entrypoints.http.credentials import CredentialKind, PresentedCredential, authorizer_context, presented_credential
 from integration.observability import logger
 from integration.settings import settings
@@ -109,3 +109,4 @@ def _prime() -> None:
 
 if settings().primes_at_init:
     _prime()
+    snapstart.import_first_use_modules()

@@ -50,6 +50,12 @@ def models(annotation):
     return found + [model for argument in typing.get_args(annotation) for model in models(argument)]
 views = [model for route in routes for model in models(typing.get_type_hints(route.func).get("return"))]
 views_built = [model.__name__ for model in views if model.__pydantic_complete__]
+def subclasses(model):
+    return [model] + [each for sub in model.__subclasses__() for each in subclasses(sub)]
+view_module = sys.modules.get("integration.entrypoints.http.schemas.view")
+views_unbuilt = sorted({model.__name__ for model in subclasses(view_module.View)[1:] if not model.__pydantic_complete__}) if view_module else []
+FIRST_USE = ("integration.infrastructure.outbox", "cryptography.hazmat.primitives.ciphers.aead", "encodings.idna")
+first_use_loaded = [name for name in FIRST_USE if name in sys.modules]
 sys.stdout.write("\\n--- the first request\\n")
 class Context:
     function_name = "probe"
@@ -66,6 +72,8 @@ sys.stdout.write("\\n" + json.dumps({
     "built": [route._middleware_stack_built for route in routes],
     "views": [model.__name__ for model in views],
     "views_built": views_built,
+    "views_unbuilt": views_unbuilt,
+    "first_use_loaded": first_use_loaded,
     "keys_checked": len(checked),
     "dynamodb_client_made": aws.dynamodb_client.cache_info().currsize == 1,
 }))
@@ -113,6 +121,31 @@ def test_an_http_function_s_import_primes_its_route(function):
     assert found["routes"]
     assert all(found["built"]), found  # routing, request validation, the middleware stack
     assert found["views"] and found["views_built"] == found["views"]  # the models it answers with
+
+
+@pytest.mark.parametrize(
+    ("function", "view"),
+    [("create_api_key", "ApiKeyView"), ("list_api_keys", "ApiKeyView"), ("roll_api_key", "PreviousKeyView")],
+)
+def test_priming_builds_the_views_the_route_s_views_extend_and_hold(function, view):
+    """``CreatedApiKeyView.of_issued`` builds the ``ApiKeyView`` it extends; ``ApiKeyPageView``
+    holds a list of them; ``RolledApiKeyView`` holds a ``PreviousKeyView``: each builds its own
+    validator on first use, which would otherwise be the first request's."""
+    assert view not in primed(function)[1]["views_unbuilt"]
+    assert view in primed(function, "on-demand")[1]["views_unbuilt"]
+
+
+def test_priming_imports_what_the_first_request_would_import_on_first_use():
+    """The outbox (the key repository's writes), AES-GCM (an idempotent response, sealed) and the
+    idna codec (a new connection's host name): imported by the call that first needs them, on
+    demand; at INIT where INIT runs ahead of any request."""
+    assert primed("create_api_key")[1]["first_use_loaded"] == [
+        "integration.infrastructure.outbox",
+        "cryptography.hazmat.primitives.ciphers.aead",
+        "encodings.idna",
+    ]
+    assert primed("authorizer")[1]["first_use_loaded"] == ["integration.infrastructure.outbox", "encodings.idna"]
+    assert primed("create_api_key", "on-demand")[1]["first_use_loaded"] == []
 
 
 @pytest.mark.parametrize("initialization", ["snap-start", "provisioned-concurrency"])

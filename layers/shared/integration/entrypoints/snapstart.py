@@ -1,9 +1,19 @@
-"""SnapStart: what each environment restored from a snapshot redoes before its first request.
+"""SnapStart: what INIT does ahead of the first request, and what each environment restored
+from a snapshot redoes before it.
+
+Every function that may run with SnapStart imports this module at INIT: the HTTP functions
+through :func:`integration.entrypoints.http.resolver.http_entry_point`, and the authorizer.
+
+Where INIT runs ahead of any request (a SnapStart snapshot, provisioned concurrency:
+:attr:`integration.settings.Settings.primes_at_init`), each primes what its first request would
+otherwise load, and then calls :func:`import_first_use_modules`: some of our modules import a
+module only when a call first needs it, so that a function that never makes the call does not
+load it at an on-demand cold start (the outbox, for the key repository's writes; AES-GCM, for an
+idempotent response). Each names those in ``IMPORTED_ON_FIRST_USE``; this imports them, so a
+restored environment does not import them on its first request.
 
 Lambda's managed Python runtime provides ``snapshot_restore_py``; where it is missing (tests, the
-local runtime, another host) importing this module does nothing. Every function that may run
-with SnapStart imports it at INIT: the HTTP functions through
-:func:`integration.entrypoints.http.resolver.http_entry_point`, and the authorizer.
+local runtime, another host) no after-restore hook is registered.
 
 After a restore, :func:`after_restore`:
 
@@ -17,9 +27,19 @@ After a restore, :func:`after_restore`:
 
 from __future__ import annotations
 
+import importlib
 import random
+import sys
 
 from integration import wiring
+
+
+def import_first_use_modules() -> None:
+    """Import what the loaded modules of ours name in ``IMPORTED_ON_FIRST_USE``."""
+    for name, module in list(sys.modules.items()):
+        if name.startswith("integration.") and module is not None:
+            for first_use in getattr(module, "IMPORTED_ON_FIRST_USE", ()):
+                importlib.import_module(first_use)
 
 
 def after_restore() -> None:

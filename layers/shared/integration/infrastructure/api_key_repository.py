@@ -37,6 +37,10 @@ from integration.infrastructure.table import (
 if TYPE_CHECKING:
     from integration.domain.events import DomainEvent
 
+IMPORTED_ON_FIRST_USE = ("integration.infrastructure.outbox",)
+"""By the writes that put a domain event (:mod:`integration.entrypoints.snapstart` imports it at
+INIT where INIT runs ahead of any request)."""
+
 
 @functools.cache
 def _logger() -> Logger:

@@ -14,6 +14,11 @@ from typing import Any
 
 import boto3
 
+IMPORTED_ON_FIRST_USE = ("encodings.idna",)
+"""By the first connection: urllib3 checks each new connection's host name with the ``idna``
+codec, which Python loads on first use. A restored SnapStart environment opens new connections,
+so :mod:`integration.entrypoints.snapstart` imports it at INIT."""
+
 
 @functools.cache
 def dynamodb_client() -> Any:

@@ -53,6 +53,9 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 EXPIRES_AFTER_SECONDS = 24 * 60 * 60
 KEY_PATTERN = re.compile(r"^[\x21-\x7e]{16,255}$")
 _SEAL_CONTEXT = b"integration idempotent response v1"
+IMPORTED_ON_FIRST_USE = ("cryptography.hazmat.primitives.ciphers.aead",)
+"""AES-GCM, by the first response sealed or opened (:mod:`integration.entrypoints.snapstart`
+imports it at INIT where INIT runs ahead of any request)."""
 
 
 class _NotRemembered(Exception):

@@ -243,9 +243,12 @@ class IntegrationResolver(APIGatewayHttpResolver):
         (built once per route), request validation with pydantic (an empty JSON object as the
         body, placeholders as path parameters; a 422 is as good), then :func:`_stop_priming`
         answers in the handler's place, through the JSON encoder. No metric, trace or log line.
-        Then the models the route answers with (its return annotation), built on first use
-        otherwise, are built.
+        Then the models the route answers with (its return annotation, with the models their
+        fields name and the views they extend), built on first use otherwise, are built, and
+        the idempotency store is made.
         """
+        if self._idempotency is not None:
+            self._idempotency()
         for route in self._static_routes + self._dynamic_routes:
             for model in _models(typing.get_type_hints(route.func).get("return")):
                 if not model.__pydantic_complete__:
@@ -270,12 +273,21 @@ class IntegrationResolver(APIGatewayHttpResolver):
                 self._priming = False
 
 
-def _models(annotation: Any) -> Iterator[type[BaseModel]]:
-    """The pydantic models an annotation names: ``Response[WebhookView]``, unions, lists."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+def _models(annotation: Any, seen: set[type[BaseModel]] | None = None) -> Iterator[type[BaseModel]]:
+    """The pydantic models an annotation names (``Response[WebhookView]``, unions, lists), each
+    with the models its fields name and the models it extends (a view's ``of`` may build the
+    view it extends): each builds its own validator on first use."""
+    seen = set() if seen is None else seen
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel) and annotation not in seen:
+        seen.add(annotation)
         yield annotation
+        for base in annotation.__mro__[1:]:
+            if issubclass(base, BaseModel) and base.model_fields:
+                yield from _models(base, seen)
+        for field in annotation.model_fields.values():
+            yield from _models(field.annotation, seen)
     for argument in typing.get_args(annotation):
-        yield from _models(argument)
+        yield from _models(argument, seen)
 
 
 def _stop_priming(app: IntegrationResolver, next_middleware: Callable[..., Any]) -> Any:
@@ -332,12 +344,13 @@ def http_entry_point(resolve: Handler) -> Handler:
 
     The event itself is never logged: it carries the caller's Authorization header.
     """
-    from integration.entrypoints import snapstart  # noqa: F401 - its after-restore hook, under SnapStart
+    from integration.entrypoints import snapstart  # its after-restore hook, under SnapStart
     from integration.tracing import tracer  # at the function's import, during INIT
 
     app = getattr(resolve, "__self__", None)
     if isinstance(app, IntegrationResolver) and settings().primes_at_init:
         app.prime()
+        snapstart.import_first_use_modules()
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
     @tracer.capture_lambda_handler(capture_response=False)
