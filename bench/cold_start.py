@@ -491,7 +491,7 @@ def run(report: Report, cold: ColdStart) -> None:
         "are shown against the bare floor without one.",
     )
     heading(section.title)
-    rounds = repeat(3, 2)
+    rounds = repeat(5, 2)
     stack, functions = cold.stack, cold.functions
     say(
         f"  children run on Python {cold.sandbox.python_version}"
