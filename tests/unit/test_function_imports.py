@@ -209,3 +209,38 @@ def test_the_batch_functions_answer_with_the_layer_s_partial_batch_not_powertool
 def test_the_tracer_patches_botocore_and_only_the_functions_that_post_to_webhooks_also_patch_http_client(function, patched):
     """botocore is patched whenever it is imported: at the first client, or before when imported earlier."""
     assert loaded_by(function)["patched"] == patched
+
+
+ASYNC_FUNCTIONS_DO_NOT_LOAD = {
+    # The scope catalogue (settings parse PLATFORM_SCOPES only where it is set), the API's
+    # principal, pages and event type schemas, the repository interfaces (annotations only).
+    "webhook_delivery": [
+        "integration.domain.scopes",
+        "integration.domain.principal",
+        "integration.domain.event_type_schemas",
+        "integration.domain.repositories",
+        "integration.domain.event_log",  # the delivery log's id bounds are in integration.domain.ids
+        "integration.domain.events",  # imported by the attempt that disables a webhook
+        "integration.infrastructure.outbox",  # imported by the webhook writes that put an event
+    ],
+    "webhook_fan_out": [
+        "integration.domain.scopes",
+        "integration.domain.principal",
+        "integration.domain.event_type_schemas",
+        "integration.domain.repositories",
+        "integration.domain.events",
+        "integration.infrastructure.outbox",
+    ],
+    "outbox_relay": [
+        "integration.domain.scopes",
+        "integration.domain.principal",
+        "integration.domain.repositories",
+        "integration.domain.webhooks",
+        "integration.domain.deliveries",
+    ],
+}
+
+
+@pytest.mark.parametrize(("function", "module"), [(f, m) for f, ms in ASYNC_FUNCTIONS_DO_NOT_LOAD.items() for m in ms])
+def test_the_asynchronous_functions_load_no_domain_module_they_do_not_run(function, module):
+    assert module not in set(loaded_by(function)["modules"])

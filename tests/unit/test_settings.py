@@ -76,6 +76,7 @@ def test_values_are_read_typed_and_blank_means_the_default():
         ("PLATFORM_EVENT_SCHEMAS_PATH", "/integration//event-schemas/", "segments of letters"),
         ("PLATFORM_EVENT_SCHEMAS_PATH", "/event schemas/", "segments of letters"),
         ("PLATFORM_EVENT_SCHEMAS_TTL_SECONDS", "-1", "must be at least 0"),
+        ("PLATFORM_SCOPES", "Orders:Read", "invalid scope name"),
     ],
 )
 def test_a_value_that_cannot_be_used_names_the_variable_the_value_and_the_rule(variable: str, value: str, rule: str):
@@ -84,6 +85,11 @@ def test_a_value_that_cannot_be_used_names_the_variable_the_value_and_the_rule(v
     assert refused.value.variable == variable
     assert str(refused.value).startswith(f"{variable}={value!r}: ")
     assert rule in str(refused.value)
+
+
+def test_platform_scopes_are_read_in_the_order_configured_with_their_descriptions():
+    settings = Settings.from_environ({"PLATFORM_SCOPES": "orders:read=Read orders, orders:write"})
+    assert settings.platform_scopes == (("orders:read", "Read orders"), ("orders:write", None))
 
 
 @pytest.mark.parametrize(("variable", "edge"), [("MAX_WEBHOOKS_PER_TENANT", "1"), ("DISABLE_FAILING_WEBHOOKS_AFTER_SECONDS", "0")])

@@ -75,7 +75,6 @@ from typing import TypeVar
 from integration.domain.event_types import parse_platform_event_types
 from integration.domain.limits import DEFAULT_DISABLE_AFTER_ATTEMPTS, DEFAULT_MAX_WEBHOOKS_PER_TENANT
 from integration.domain.retry_schedule import DEFAULT_RETRY_SCHEDULE, parse_retry_schedule
-from integration.domain.scopes import parse_platform_scopes
 
 T = TypeVar("T")
 
@@ -166,7 +165,7 @@ class Settings:
             platform_event_types=read.parsed("PLATFORM_EVENT_TYPES", parse_platform_event_types, ()),
             platform_event_schemas_path=read.parsed("PLATFORM_EVENT_SCHEMAS_PATH", parse_parameter_path, None),
             platform_event_schemas_ttl=read.seconds("PLATFORM_EVENT_SCHEMAS_TTL_SECONDS", cls.platform_event_schemas_ttl, minimum=0),
-            platform_scopes=read.parsed("PLATFORM_SCOPES", parse_platform_scopes, ()),
+            platform_scopes=read.parsed("PLATFORM_SCOPES", _parse_platform_scopes, ()),
             max_webhooks_per_tenant=read.number("MAX_WEBHOOKS_PER_TENANT", cls.max_webhooks_per_tenant, minimum=1),
             webhook_allow_http=read.flag("WEBHOOK_ALLOW_HTTP"),
             webhook_allow_loopback=read.flag("WEBHOOK_ALLOW_LOOPBACK"),
@@ -228,6 +227,14 @@ class _Reader:
         if value in _FALSE:
             return False
         raise SettingsError(variable, value, "must be true or false")
+
+
+def _parse_platform_scopes(value: str) -> tuple[tuple[str, str | None], ...]:
+    """``PLATFORM_SCOPES`` (:func:`integration.domain.scopes.parse_platform_scopes`): the scope
+    catalogue is loaded only where the variable is set."""
+    from integration.domain.scopes import parse_platform_scopes
+
+    return parse_platform_scopes(value)
 
 
 # The patterns below are compiled by ``re`` (and cached) when a value is first checked: most

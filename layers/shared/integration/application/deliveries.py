@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from integration.application.lookups import tenant_delivery, tenant_webhook
-from integration.domain.clock import Clock, utc_now
+from integration.domain.clock import utc_now
 from integration.domain.deliveries import (
     MAX_ATTEMPTS_PER_MESSAGE,
     MAX_STORED_RESPONSE_CHARS,
@@ -25,13 +24,8 @@ from integration.domain.deliveries import (
     new_test_message,
 )
 from integration.domain.errors import ConflictError, InvalidFieldError
-from integration.domain.event_type_schemas import EventTypeSchemas
 from integration.domain.event_types import WILDCARD
-from integration.domain.events import webhook_disabled
 from integration.domain.limits import DEFAULT_DISABLE_AFTER_ATTEMPTS
-from integration.domain.pagination import Page
-from integration.domain.principal import Principal
-from integration.domain.repositories import DeliveryLog, DeliveryQueue, EventLog, WebhookRepository
 from integration.domain.retry_schedule import RETRY_AFTER_STATUSES, delay_after_failure, parse_retry_after
 from integration.domain.signing import webhook_headers
 from integration.domain.webhooks import (
@@ -41,6 +35,19 @@ from integration.domain.webhooks import (
     WebhookHealthChange,
     WebhookStatus,
 )
+
+if TYPE_CHECKING:  # annotations only: the fan-out and the delivery function run without the API's types
+    from collections.abc import Sequence
+
+    from integration.domain.clock import Clock
+    from integration.domain.event_type_schemas import EventTypeSchemas
+    from integration.domain.pagination import Page
+    from integration.domain.principal import Principal
+    from integration.domain.repositories import DeliveryLog, DeliveryQueue, EventLog, WebhookRepository
+
+IMPORTED_ON_FIRST_USE = ("integration.domain.events",)
+"""By the attempt that disables a webhook (its ``WebhookDisabled`` event):
+:mod:`integration.entrypoints.snapstart` imports it at INIT where INIT runs ahead of any request."""
 
 
 class HttpAnswer(Protocol):
@@ -230,6 +237,8 @@ class DeliverMessageUseCase:
             self._webhooks.mark_recovered(webhook)
         elif change in _DISABLING:
             assert change is not None
+            from integration.domain.events import webhook_disabled
+
             event = webhook_disabled(
                 webhook_id=webhook.id,
                 tenant_id=webhook.tenant_id,

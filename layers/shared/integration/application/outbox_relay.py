@@ -3,13 +3,18 @@ the ones that did not get there (the sweeper, the operator's ``republish``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from integration.domain.clock import Clock, utc_now
-from integration.domain.events import RecordedEvent
-from integration.domain.repositories import EventPublisher, Outbox
+from integration.domain.clock import utc_now
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from integration.domain.clock import Clock
+    from integration.domain.events import RecordedEvent
+    from integration.domain.repositories import EventPublisher, Outbox
 
 
 class RelayOutboxEventsUseCase:

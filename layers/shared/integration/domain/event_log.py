@@ -21,7 +21,6 @@ from integration.domain.errors import InvalidFieldError
 from integration.domain.ids import decode_ulid_time_ms, encode_ulid, is_valid_id
 
 EVENT_ID_PREFIX = "evt"
-_MAX_RANDOMNESS = 2**80 - 1
 
 
 def _milliseconds(moment: datetime) -> int:
@@ -35,14 +34,6 @@ def logged_event_id(event_key: str, occurred_at: datetime) -> str:
         return event_key
     digest = hashlib.sha256(event_key.encode("utf-8")).digest()
     return f"{EVENT_ID_PREFIX}_{encode_ulid(_milliseconds(occurred_at), int.from_bytes(digest[:10], 'big'))}"
-
-
-def id_bounds(prefix: str, since: datetime | None, until: datetime | None) -> tuple[str | None, str | None]:
-    """The lowest id of ``since``'s millisecond and the highest of ``until``'s (None: open): ids
-    ``prefix_<ULID>`` of times in [since, until] sort between them, both included."""
-    low = None if since is None else f"{prefix}_{encode_ulid(_milliseconds(since), 0)}"
-    high = None if until is None else f"{prefix}_{encode_ulid(_milliseconds(until), _MAX_RANDOMNESS)}"
-    return low, high
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import secrets
 import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_MAX_RANDOMNESS = 2**80 - 1
 
 
 def new_ulid(now_ms: int | None = None) -> str:
@@ -43,3 +48,11 @@ def new_id(prefix: str, now_ms: int | None = None) -> str:
 def is_valid_id(value: str, prefix: str) -> bool:
     head, sep, tail = value.partition("_")
     return bool(sep) and head == prefix and len(tail) == 26 and all(c in _CROCKFORD for c in tail)
+
+
+def id_bounds(prefix: str, since: datetime | None, until: datetime | None) -> tuple[str | None, str | None]:
+    """The lowest id of ``since``'s millisecond and the highest of ``until``'s (None: open): ids
+    ``prefix_<ULID>`` of times in [since, until] sort between them, both included."""
+    low = None if since is None else f"{prefix}_{encode_ulid(int(since.timestamp() * 1000), 0)}"
+    high = None if until is None else f"{prefix}_{encode_ulid(int(until.timestamp() * 1000), _MAX_RANDOMNESS)}"
+    return low, high

@@ -24,7 +24,7 @@ from integration.domain.deliveries import (
     WebhookMessage,
 )
 from integration.domain.errors import ConflictError
-from integration.domain.event_log import id_bounds
+from integration.domain.ids import id_bounds
 from integration.domain.pagination import Page
 from integration.infrastructure.table import (
     GSI1,

@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from integration.domain.deliveries import TenantEvent
-from integration.domain.event_log import EVENT_ID_PREFIX, LoggedEvent, id_bounds, logged_event_id
+from integration.domain.event_log import EVENT_ID_PREFIX, LoggedEvent, logged_event_id
+from integration.domain.ids import id_bounds
 from integration.domain.pagination import Page
 from integration.infrastructure.table import (
     TTL_ATTRIBUTE,

@@ -6,19 +6,20 @@ disabling) is conditional on the state it was computed from and sets the next ve
 delivery function's health marks (``failing_since``, shown as health, and ``failing_attempts``)
 do not change the version; ``replace`` puts the whole item, so it is conditional on the health
 marks it read as well as on the version: it never writes back a mark that changed meanwhile.
+
+The reads, and the delivery function's health marks, write no domain event: the outbox is
+imported by the writes that put one.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from integration.domain.errors import LimitExceededError
 from integration.domain.event_types import WILDCARD
-from integration.domain.events import DomainEvent
 from integration.domain.pagination import Page
 from integration.domain.webhooks import Webhook, WebhookStatus, WebhookVersionConflict
-from integration.infrastructure.outbox import outbox_put
 from integration.infrastructure.table import (
     GSI1,
     failed_conditions,
@@ -30,6 +31,13 @@ from integration.infrastructure.table import (
     tenant_pk,
     to_item,
 )
+
+if TYPE_CHECKING:
+    from integration.domain.events import DomainEvent
+
+IMPORTED_ON_FIRST_USE = ("integration.infrastructure.outbox",)
+"""By the writes that put a domain event (:mod:`integration.entrypoints.snapstart` imports it at
+INIT where INIT runs ahead of any request)."""
 
 WEBHOOK_SK_PREFIX = "WEBHOOK#"
 DELETED_SK_PREFIX = "DELETEDWEBHOOK#"
@@ -137,6 +145,8 @@ class DynamoDBWebhookRepository:
         return to_item({"PK": tenant_pk(tenant_id), "SK": QUOTA_SK})
 
     def add(self, webhook: Webhook, event: DomainEvent, *, max_per_tenant: int) -> None:
+        from integration.infrastructure.outbox import outbox_put
+
         try:
             self._client.transact_write_items(
                 TransactItems=[
@@ -186,6 +196,8 @@ class DynamoDBWebhookRepository:
         return WebhookVersionConflict(webhook.id, _to_webhook(item) if item else None)
 
     def replace(self, webhook: Webhook, event: DomainEvent, *, expected: Webhook) -> None:
+        from integration.infrastructure.outbox import outbox_put
+
         try:
             self._client.transact_write_items(
                 TransactItems=[
@@ -206,6 +218,8 @@ class DynamoDBWebhookRepository:
             raise
 
     def delete(self, webhook: Webhook, event: DomainEvent) -> None:
+        from integration.infrastructure.outbox import outbox_put
+
         # The secrets go; a deleted webhook signs nothing.
         deleted = {**_attributes(webhook), "deleted_at": iso(event.occurred_at), "secret": None, "previous_secret": None}
         try:
@@ -290,6 +304,8 @@ class DynamoDBWebhookRepository:
             pass
 
     def disable(self, webhook: Webhook, event: DomainEvent, *, same_run: bool = True) -> bool:
+        from integration.infrastructure.outbox import outbox_put
+
         if not same_run:  # 410 Gone: whatever other attempts did meanwhile
             condition, since = "#status = :active", {}
         elif webhook.failing_since is None:
