@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,6 +101,9 @@ with open(os.environ["BENCH_OUT"], "w") as out:
 """
 
 
+# What the cold-start figures leave out: the interpreter's start and the runtime's own imports.
+STARTUP = PRELUDE
+
 SNAPSHOT_RESTORE_PY = """\"\"\"Stand-in for the Lambda runtime's snapshot_restore_py: records hooks; bench/snapstart.py runs them.\"\"\"
 _before, _after = [], []
 
@@ -139,6 +143,13 @@ ASYNC_TARGET = at_most(1.25)  # the outbox relay, fan-out and delivery ÷ the ba
 ASYNC_JUDGED = ("outbox_relay", "webhook_fan_out", "webhook_delivery")
 TARGETS = {"route": ROUTE_TARGET, "authorizer": AUTHORIZER_TARGET, "async": ASYNC_TARGET}
 KIND_NAMES = {"route": "route functions", "authorizer": "authorizer", "async": "outbox relay, fan-out, delivery"}
+INSTRUCTIONS_WHY = (
+    "Judged on instructions: each child runs once more under valgrind (`callgrind`, `PYTHONHASHSEED=0`), which counts "
+    "the instructions it executes; the interpreter's start (a child that only starts) is subtracted. The count is the "
+    "same from run to run and from a quiet machine to a busy one, where these machines' CPU time moves by a third "
+    "between runs of the same child; it leaves out the kernel's share (page faults, file reads) and memory stalls, "
+    "which the CPU time beside it includes."
+)
 CPU_WHY = (
     "Judged on the child's CPU time (`time.process_time()`, all its threads): the functions run against moto, whose "
     "service time (its TransactWriteItems copies the table, its Query walks it) is not Lambda's, and CPU time is what "
@@ -152,11 +163,14 @@ class FunctionResult:
     kind: str  # route, authorizer, async (judged), other (shown, no target)
     runs: list[Run]
     floor: list[Run]  # the stack floor's for a route function, else the bare floor's
+    instructions: int | None = None  # import + first call, under callgrind (None: no valgrind here)
+    floor_instructions: int | None = None
     cpu: Sample = field(init=False)  # CPU time; these set by done()
     floor_cpu: Sample = field(init=False)
     wall: Sample = field(init=False)
     floor_wall: Sample = field(init=False)
-    ratio: float = field(init=False)
+    ratio: float = field(init=False)  # the judged one: of instructions, else of CPU time
+    cpu_ratio: float = field(init=False)
     wall_ratio: float = field(init=False)
 
     @property
@@ -171,20 +185,30 @@ class FunctionResult:
         """The samples and ratios, once the runs are in."""
         self.cpu, self.floor_cpu = (Sample.of(run.cpu_s for run in runs) for runs in (self.runs, self.floor))
         self.wall, self.floor_wall = (Sample.of(run.wall_s for run in runs) for runs in (self.runs, self.floor))
-        self.ratio = ratio(self.cpu.median, self.floor_cpu.median)
+        self.cpu_ratio = ratio(self.cpu.median, self.floor_cpu.median)
         self.wall_ratio = ratio(self.wall.median, self.floor_wall.median)
+        counted = self.instructions is not None and self.floor_instructions is not None
+        self.ratio = ratio(self.instructions, self.floor_instructions) if counted else self.cpu_ratio  # type: ignore[arg-type]
 
 
-def judge(report: Report, what: str, floor: str, results: list[tuple[str, float, float]], target: Target) -> None:
-    """One summary line per target: the median CPU ratio, its min and max over the functions (the
-    wall-time ratios' median beside it), PASS when every function meets it."""
+def judge(
+    report: Report,
+    what: str,
+    floor: str,
+    results: list[tuple[str, float, float]],
+    target: Target,
+    measure: str = "CPU time",
+    beside: str = "wall time",
+) -> None:
+    """One summary line per target: the median ratio (of ``measure``), its min and max over the
+    functions (the median of the ratios of ``beside`` after it), PASS when every function meets it."""
     ratios = Sample.of(value for _, value, _ in results)
     worst = max(results, key=lambda item: item[1])
     met = sum(target.met(value) for _, value, _ in results)
     report.headline(
-        f"{what} ÷ {floor} (CPU time)",
+        f"{what} ÷ {floor} ({measure})",
         f"median {times(ratios.median)}, min {times(ratios.min)}, max {times(ratios.max)} (`{worst[0]}`); "
-        f"{met} of {len(results)} within; wall time: median {times(Sample.of(wall for _, _, wall in results).median)}",
+        f"{met} of {len(results)} within; {beside}: median {times(Sample.of(other for _, _, other in results).median)}",
         target.text(),
         "PASS" if met == len(results) else "FAIL",
     )
@@ -431,6 +455,32 @@ class ColdStart:
         return Run(result["cpu"], result["wall"], result["import_cpu"], result["rss_mb"], result["outcome"])
 
 
+    def instructions(self, env: dict[str, str], script: str = CHILD) -> int:
+        """The instructions a child executes, counted by valgrind's callgrind: the same child as
+        :meth:`run`, with a fixed hash seed, its result written beside the others'."""
+        out = Path(tempfile.mkstemp(prefix="instructions-", dir=self.sandbox.root)[1])
+        done = subprocess.run(
+            ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", self.sandbox.python, "-S", "-c", script],
+            env={**env, "PYTHONHASHSEED": "0", "BENCH_OUT": str(out)},
+            cwd=env["LAMBDA_TASK_ROOT"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            timeout=900,
+            check=False,
+        )
+        out.unlink(missing_ok=True)
+        found = re.search(r"Collected : (\d+)", done.stderr.decode(errors="replace"))
+        if done.returncode != 0 or found is None:
+            raise RuntimeError(f"callgrind child failed ({done.returncode}): {done.stderr.decode(errors='replace')[-2000:]}")
+        return int(found.group(1))
+
+
+def counts_instructions() -> bool:
+    """Whether the cold start is judged on instructions: valgrind is here (Debian's package),
+    and this is not a smoke run (a child takes about 50 times as long under it)."""
+    return shutil.which("valgrind") is not None and not smoke()
+
+
 def python313() -> str | None:
     """The Python 3.13 ``layers/shared/Makefile`` compiles the layer's .pyc with (its ``python313``
     target names it), or None: without one the layer ships no .pyc."""
@@ -484,20 +534,26 @@ def run(report: Report, cold: ColdStart) -> None:
         "builds it here, the runtime's boto3, Lambda's environment with tracing on. Bare floor: a process that imports "
         "boto3, makes one DynamoDB client and one GetItem. Stack floor (`bench/stack_floor.py`): the smallest API "
         "function the fixed stack allows (Powertools' resolver with validation, Logger, Tracer, Metrics, one pydantic "
-        "model, the same GetItem), run with `get_webhook`'s event. " + CPU_WHY + " Each function's runs alternate with "
-        "its floor's; ratios are of the medians; interpreter start-up is left out. "
+        "model, the same GetItem), run with `get_webhook`'s event. " + INSTRUCTIONS_WHY + " CPU time "
+        "(`time.process_time()`, all the child's threads) and wall time are shown beside: each function's runs "
+        "alternate with its floor's, and their ratios are of the medians; interpreter start-up is left out. Without "
+        "valgrind, the functions are judged on CPU time. "
         f"Targets: route functions {ROUTE_TARGET.text()} the stack floor, the authorizer {AUTHORIZER_TARGET.text()} the "
         f"bare floor, the outbox relay, fan-out and delivery {ASYNC_TARGET.text()} the bare floor; the other functions "
         "are shown against the bare floor without one.",
     )
     heading(section.title)
-    rounds = repeat(5, 2)
+    rounds = repeat(3, 2)
+    counted = counts_instructions()
     stack, functions = cold.stack, cold.functions
     say(
         f"  children run on Python {cold.sandbox.python_version}"
         + (f" (not 3.13: {cold.sandbox.why_not_313})" if cold.sandbox.why_not_313 else ", Lambda's, with the layer as built")
     )
-    say(f"  moto server on {cold.endpoint}; {len(cold.order)} functions × {rounds} rounds, each beside its floor (CPU time judged)")
+    say(
+        f"  moto server on {cold.endpoint}; {len(cold.order)} functions × {rounds} rounds, each beside its floor; "
+        + ("then each once under callgrind (instructions judged)" if counted else "CPU time judged (no valgrind here)")
+    )
     get_webhook = next(function for function in functions.values() if function.code_uri.name == "get_webhook")
     floors = {"bare floor": cold.child_environment(stack, None), "stack floor": cold.stack_floor_environment(stack, get_webhook)}
     if not smoke():  # one untimed pass: the page cache holds every file before anything is measured
@@ -512,11 +568,15 @@ def run(report: Report, cold: ColdStart) -> None:
                 runs.append(cold.run(env))
         if result.kind == "route" and result.floor[0].outcome != "200":  # it must take its route, GetItem and all
             raise RuntimeError(f"the stack floor answered {result.floor[0].outcome}, not 200: check bench/stack_floor.py")
-        result.done()
         results.append(result)
+    if counted:
+        count_instructions(cold, results, floors, {logical_id: cold.child_environment(stack, functions[logical_id]) for logical_id in cold.order})
+    for result in results:
+        result.done()
+        counts = "" if result.instructions is None else f"instructions {result.instructions / 1e6:,.0f}M  "
         row(
             result.folder,
-            f"CPU {spread(result.cpu)}  {result.floor_name} {ms(result.floor_cpu.median)}  ratio {times(result.ratio)}",
+            f"{counts}ratio {times(result.ratio)}  CPU {spread(result.cpu)} ({times(result.cpu_ratio)})",
             result.target,
             result.ratio,
             extra=f"wall {ms(result.wall.median)} ({times(result.wall_ratio)})  [{result.runs[0].outcome}]",
@@ -524,19 +584,48 @@ def run(report: Report, cold: ColdStart) -> None:
     write_section(report, section, results)
 
 
+def count_instructions(cold: ColdStart, results: list[FunctionResult], floors: dict[str, dict[str, str]], envs: dict[str, dict[str, str]]) -> None:
+    """Each function's and each floor's instructions, once (the count does not vary), two
+    children at a time; the interpreter's start, counted the same way, taken off each. The
+    authorizer goes first, just after a plain run of it: the key it presents was used within the
+    minute, so its first call makes the read alone, as in the runs beside it."""
+    by_folder = {result.folder: logical_id for logical_id, result in zip(cold.order, results)}
+    authorizer = [result for result in results if result.kind == "authorizer"]
+    if authorizer:
+        cold.run(envs[by_folder[authorizer[0].folder]])
+    jobs = [(result.folder, envs[by_folder[result.folder]]) for result in authorizer]
+    jobs += [(result.folder, envs[by_folder[result.folder]]) for result in results if result.kind != "authorizer"]
+    jobs += list(floors.items())
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        startup = pool.submit(cold.instructions, floors["bare floor"], STARTUP)
+        counts = dict(zip([name for name, _ in jobs], pool.map(lambda job: cold.instructions(job[1]), jobs)))
+    start = startup.result()
+    for result in results:
+        result.instructions = counts[result.folder] - start
+        result.floor_instructions = counts[result.floor_name] - start
+
+
+def _millions(count: int | None) -> str:
+    return "" if count is None else f"{count / 1e6:,.0f}M"
+
+
 def write_section(report: Report, section: Any, results: list[FunctionResult]) -> None:
+    counted = all(result.instructions is not None for result in results)
+    measure = "instructions" if counted else "CPU time"
     table = section.table(
         [
             "function",
-            "CPU time, import + first call, median (min–max)",
-            "of which import",
+            "instructions, import + first call",
             "judged against",
-            "its floor's CPU time (min–max)",
+            "its floor's",
             "ratio",
             "target",
             "",
+            "CPU time, median (min–max)",
+            "of which import",
+            "its floor's CPU time (min–max)",
+            "CPU ratio",
             "wall time (min–max)",
-            "its floor's wall time",
             "wall ratio",
             "max RSS",
             "first call answered",
@@ -546,46 +635,56 @@ def write_section(report: Report, section: Any, results: list[FunctionResult]) -
         target = result.target
         table.add(
             f"`{result.folder}`",
-            spread(result.cpu),
-            ms(Sample.of(run.import_cpu_s for run in result.runs).median),
+            _millions(result.instructions) or "not counted",
             result.floor_name,
-            spread(result.floor_cpu),
+            _millions(result.floor_instructions) or spread(result.floor_cpu),
             times(result.ratio),
             target.text() if target else "none",
             f"**{target.verdict(result.ratio)}**" if target else "",
+            spread(result.cpu),
+            ms(Sample.of(run.import_cpu_s for run in result.runs).median),
+            spread(result.floor_cpu),
+            times(result.cpu_ratio),
             spread(result.wall),
-            ms(result.floor_wall.median),
             times(result.wall_ratio),
             f"{max(run.rss_mb for run in result.runs):.0f} MB",
             result.runs[0].outcome,
         )
         if target is not None:
-            report.bar(
-                f"Cold start (CPU): {KIND_NAMES[result.kind]} ÷ {result.floor_name}", result.folder, result.ratio, target,
-                f"{ms(result.cpu.median)}; {result.floor_name} {ms(result.floor_cpu.median)}",
-            )  # fmt: skip
+            figure = (
+                f"{_millions(result.instructions)}; {result.floor_name} {_millions(result.floor_instructions)}"
+                if counted
+                else f"{ms(result.cpu.median)}; {result.floor_name} {ms(result.floor_cpu.median)}"
+            )
+            report.bar(f"Cold start ({measure}): {KIND_NAMES[result.kind]} ÷ {result.floor_name}", result.folder, result.ratio, target, figure)
     for kind, what, floor_name in (
         ("route", "Cold start, route functions", "the stack floor"),
         ("authorizer", "Cold start, authorizer", "the bare floor"),
         ("async", "Cold start, outbox relay, fan-out and delivery", "the bare floor"),
     ):
-        chosen = [(r.folder, r.ratio, r.wall_ratio) for r in results if r.kind == kind]
+        chosen = [(r.folder, r.ratio, r.cpu_ratio if counted else r.wall_ratio) for r in results if r.kind == kind]
         if chosen:
-            judge(report, what, floor_name, chosen, TARGETS[kind])
+            judge(report, what, floor_name, chosen, TARGETS[kind], measure, "CPU time" if counted else "wall time")
     floors = {
         name: Sample.of(run.cpu_s for r in results if r.floor_name == name for run in r.floor)
         for name in ("bare floor", "stack floor")
         if any(r.floor_name == name for r in results)
     }
     if len(floors) == 2:
-        stack_ratio = ratio(floors["stack floor"].median, floors["bare floor"].median)
+        floor_counts = {r.floor_name: r.floor_instructions for r in results}
+        if counted:
+            stack_ratio = ratio(floor_counts["stack floor"], floor_counts["bare floor"])  # type: ignore[arg-type]
+            figure = f"{times(stack_ratio)}: {_millions(floor_counts['stack floor'])} against {_millions(floor_counts['bare floor'])} instructions"
+        else:
+            stack_ratio = ratio(floors["stack floor"].median, floors["bare floor"].median)
+            figure = f"{times(stack_ratio)}: {spread(floors['stack floor'])} against {spread(floors['bare floor'])}"
         report.headline(
-            "Stack floor ÷ bare floor (CPU time): what Powertools (resolver with validation, Logger, Tracer, Metrics) and pydantic cost",
-            f"{times(stack_ratio)}: {spread(floors['stack floor'])} against {spread(floors['bare floor'])}",
+            f"Stack floor ÷ bare floor ({measure}): what Powertools (resolver with validation, Logger, Tracer, Metrics) and pydantic cost",
+            figure,
             "none: the route functions' target is relative to it",
             "",
         )
-        report.data["cold_stack"] = stack_ratio
+        report.data["cold_stack"] = (stack_ratio, measure)
     python, why_not = report.data["cold_python"]
     section.note(
         " ".join(f"{name.capitalize()} over all its runs: CPU {spread(sample)}." for name, sample in floors.items())
@@ -601,6 +700,7 @@ def write_section(report: Report, section: Any, results: list[FunctionResult]) -
             "then, without `.pyc`: every cold start compiles it. Lambda runs 3.13, on arm64."
         )
     )
+    report.data["cold_measure"] = measure
     report.data["cold"] = {
         r.folder: {
             "cpu": r.cpu.median,

@@ -35,11 +35,13 @@ def _cold(data: dict[str, Any]) -> str | None:
             f"{what} {_span(ratios)} the {first['floor']} (target {first['target'].text()}"
             + (f"; missed by {_names(missed)})" if missed else "; all within)")
         )
-    text = "**Cold start (CPU time):** " + "; ".join(parts) + "."
+    measure = data.get("cold_measure", "CPU time")
+    text = f"**Cold start ({measure}):** " + "; ".join(parts) + "."
     if data.get("cold_stack"):
+        stack_ratio, stack_measure = data["cold_stack"]
         text += (
             f" The stack floor (Powertools' resolver with validation, Logger, Tracer, Metrics, one pydantic model, one "
-            f"GetItem, nothing of ours) takes {times(data['cold_stack'])} the bare floor's CPU time: the cost of the stack "
+            f"GetItem, nothing of ours) takes {times(stack_ratio)} the bare floor's {stack_measure}: the cost of the stack "
             "before any of this project's code."
         )
     return text
