@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from integration import wiring
-from integration.domain.api_keys import MAX_METADATA_BYTES, metadata_size
+from integration.domain.api_key import MAX_METADATA_BYTES, metadata_size
 from integration.domain.errors import InvalidFieldError, NotFoundError
 from integration.domain.key_format import generate_key
 from tests.conftest import Api

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from integration.domain.api_keys import ApiKey, ApiKeyStatus, IssuedApiKey, expiry_within_creator, issue_api_key, normalise_scopes
+from integration.domain.api_key import ApiKey, ApiKeyStatus
+from integration.domain.api_keys import IssuedApiKey, expiry_within_creator, issue_api_key, normalise_scopes
 from integration.domain.errors import InvalidFieldError, PermissionDeniedError
 from integration.domain.ids import is_valid_id
 from integration.domain.key_format import display_prefix, hash_key, is_well_formed

@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from integration.domain.errors import InvalidFieldError
-from integration.domain.event_log import EventWindow, logged_event_id
+from integration.domain.event_log import logged_event_id
 from integration.domain.events import webhook_created
 from integration.domain.ids import decode_ulid_time_ms, encode_ulid, id_bounds
+from integration.domain.jobs import EventWindow
 from integration.entrypoints.bus_events import tenant_event
 
 SPEC_TIME = datetime(2016, 7, 30, 22, 36, 16, 385000, tzinfo=UTC)  # 1469918176385 ms

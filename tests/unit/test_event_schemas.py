@@ -18,7 +18,7 @@ from jsonschema.exceptions import SchemaError
 
 from integration import event_schemas
 from integration.domain import events
-from integration.domain.api_keys import MAX_NAME_LENGTH as API_KEY_MAX_NAME_LENGTH
+from integration.domain.api_key import MAX_NAME_LENGTH as API_KEY_MAX_NAME_LENGTH
 from integration.domain.clock import TIMESTAMP_PATTERN
 from integration.domain.event_types import SERVICE_EVENT_TYPES, EventTypeCatalogue
 from integration.domain.events import DomainEvent

@@ -96,6 +96,23 @@ def test_the_authorizer_loads_no_webhook_rules_and_no_outbox():
         assert module not in loaded
 
 
+def test_the_authorizer_loads_the_api_key_entity_not_the_rules_that_issue_patch_or_roll_keys():
+    """It reads a stored key (:mod:`integration.domain.api_key`): issuing, the patch and rolling
+    are :mod:`integration.domain.api_keys`, which it never loads."""
+    loaded = set(loaded_by("authorizer")["modules"])
+    assert "integration.domain.api_key" in loaded
+    assert "integration.domain.api_keys" not in loaded
+    assert "integration.domain.ids" not in loaded
+
+
+def test_the_authorizer_loads_no_scope_catalogue_no_listing_page_and_no_event_type_catalogue():
+    """An API key's principal names no catalogue, the authorizer lists nothing, and the settings
+    load the event type catalogue only where ``PLATFORM_EVENT_TYPES`` is set."""
+    loaded = set(loaded_by("authorizer")["modules"])
+    for module in ("integration.domain.scopes", "integration.domain.pagination", "integration.domain.event_types"):
+        assert module not in loaded
+
+
 @pytest.mark.parametrize(
     ("function", "others"),
     [
@@ -244,3 +261,74 @@ ASYNC_FUNCTIONS_DO_NOT_LOAD = {
 @pytest.mark.parametrize(("function", "module"), [(f, m) for f, ms in ASYNC_FUNCTIONS_DO_NOT_LOAD.items() for m in ms])
 def test_the_asynchronous_functions_load_no_domain_module_they_do_not_run(function, module):
     assert module not in set(loaded_by(function)["modules"])
+
+
+ROUTE_FUNCTIONS_DO_NOT_LOAD = {
+    # A job's steps (and so the delivery attempt, the delivery log's records, the event log) are
+    # the job worker's; the repository interfaces are annotations only; a patch, an If-Match
+    # and the URL policy belong to the webhook's writes.
+    "recover_webhook": [
+        "integration.application.job_steps",
+        "integration.application.deliveries",
+        "integration.domain.job_steps",
+        "integration.domain.deliveries",
+        "integration.domain.event_log",
+        "integration.domain.repositories",
+        "integration.domain.webhook_changes",
+        "integration.domain.url_policy",
+    ],
+    "replay_webhook": [
+        "integration.application.job_steps",
+        "integration.application.deliveries",
+        "integration.domain.job_steps",
+        "integration.domain.deliveries",
+        "integration.domain.event_log",
+        "integration.domain.repositories",
+        "integration.domain.webhook_changes",
+        "integration.domain.url_policy",
+    ],
+    "get_webhook_job": [
+        "integration.application.job_steps",
+        "integration.application.deliveries",
+        "integration.domain.deliveries",
+        "integration.domain.event_log",
+        "integration.domain.repositories",
+        "integration.domain.webhook_changes",
+        "integration.domain.url_policy",
+    ],
+    # The delivery log's API queues a message; the fan-out and the attempt are the asynchronous
+    # functions' (integration.application.deliveries).
+    "retry_webhook_delivery": [
+        "integration.application.deliveries",
+        "integration.application.jobs",
+        "integration.domain.repositories",
+        "integration.domain.webhook_changes",
+        "integration.domain.url_policy",
+    ],
+    "test_webhook": [
+        "integration.application.deliveries",
+        "integration.application.jobs",
+        "integration.domain.repositories",
+        "integration.domain.webhook_changes",
+        "integration.domain.url_policy",
+    ],
+}
+
+
+@pytest.mark.parametrize(("function", "module"), [(f, m) for f, ms in ROUTE_FUNCTIONS_DO_NOT_LOAD.items() for m in ms])
+def test_the_job_and_delivery_route_functions_load_no_module_they_do_not_run(function, module):
+    assert module not in set(loaded_by(function)["modules"])
+
+
+@pytest.mark.parametrize(
+    ("function", "module"),
+    [
+        ("recover_webhook", "integration.application.jobs"),
+        ("webhook_job_worker", "integration.application.job_steps"),
+        ("retry_webhook_delivery", "integration.application.delivery_log"),
+        ("test_webhook", "integration.application.delivery_log"),
+        ("webhook_delivery", "integration.application.deliveries"),
+    ],
+)
+def test_each_function_loads_the_use_cases_it_runs(function, module):
+    assert module in set(loaded_by(function)["modules"])

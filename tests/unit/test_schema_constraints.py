@@ -17,7 +17,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from integration.domain.api_keys import API_KEY_ID_PREFIX, issue_api_key
+from integration.domain.api_key import API_KEY_ID_PREFIX
+from integration.domain.api_keys import issue_api_key
 from integration.domain.deliveries import MESSAGE_ID_PREFIX, fanned_out_message_id
 from integration.domain.errors import InvalidFieldError
 from integration.domain.event_log import EVENT_ID_PREFIX

@@ -7,7 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from integration.domain.api_keys import ApiKeyPatch, check_metadata, normalise_scopes, roll_api_key
+from integration.domain.api_key import check_metadata
+from integration.domain.api_key_patch import ApiKeyPatch
+from integration.domain.api_keys import normalise_scopes, roll_api_key
 from integration.domain.errors import ConflictError, InvalidFieldError, PermissionDeniedError
 from integration.domain.patch import KEEP
 from integration.domain.principal import operator, principal_from_claims

@@ -15,7 +15,8 @@ from integration.domain.deliveries import (
     WebhookMessage,
 )
 from integration.domain.ids import decode_ulid_time_ms, is_valid_id
-from integration.domain.jobs import JOB_ID_PREFIX, JobCounts, JobKind, JobStatus, new_job, skip_reason, stopped_after_failures
+from integration.domain.job_steps import attempt_trigger, skip_reason
+from integration.domain.jobs import JOB_ID_PREFIX, JobCounts, JobKind, JobStatus, new_job, stopped_after_failures
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 MESSAGE = WebhookMessage(
@@ -80,4 +81,4 @@ def test_progress_makes_the_next_version_running_and_finishing_sets_done_or_fail
 
 
 def test_a_jobs_attempts_name_its_kind() -> None:
-    assert JobKind.RECOVER.trigger is AttemptTrigger.RECOVER and JobKind.REPLAY.trigger is AttemptTrigger.REPLAY
+    assert attempt_trigger(JobKind.RECOVER) is AttemptTrigger.RECOVER and attempt_trigger(JobKind.REPLAY) is AttemptTrigger.REPLAY

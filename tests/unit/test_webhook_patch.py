@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from integration.domain.errors import InvalidFieldError
-from integration.domain.webhooks import FIELD_NAMES, KEEP, WebhookFields, WebhookPatch, WebhookStatus
+from integration.domain.patch import KEEP
+from integration.domain.webhook_changes import WebhookPatch
+from integration.domain.webhooks import FIELD_NAMES, WebhookFields, WebhookStatus
 
 FIELDS = WebhookFields(
     name="orders", url="https://example.com/hooks", events=("WebhookCreated",), description="d", status=WebhookStatus.ACTIVE

@@ -13,12 +13,12 @@ from integration.domain.errors import InvalidFieldError, PreconditionFailedError
 from integration.domain.event_types import SERVICE_EVENT_TYPES, EventTypeCatalogue, parse_platform_event_types
 from integration.domain.ids import is_valid_id
 from integration.domain.url_policy import UrlPolicy
+from integration.domain.webhook_changes import VersionPrecondition
 from integration.domain.webhooks import (
     MAX_DESCRIPTION_LENGTH,
     MAX_EVENT_TYPES,
     MAX_NAME_LENGTH,
     WEBHOOK_ID_PREFIX,
-    VersionPrecondition,
     WebhookFields,
     WebhookRules,
     WebhookStatus,

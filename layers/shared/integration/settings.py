@@ -72,7 +72,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TypeVar
 
-from integration.domain.event_types import parse_platform_event_types
 from integration.domain.limits import DEFAULT_DISABLE_AFTER_ATTEMPTS, DEFAULT_MAX_WEBHOOKS_PER_TENANT
 from integration.domain.retry_schedule import DEFAULT_RETRY_SCHEDULE, parse_retry_schedule
 
@@ -162,7 +161,7 @@ class Settings:
                 days=read.number("DELIVERY_LOG_RETENTION_DAYS", cls.delivery_log_retention.days, minimum=1)
             ),
             event_log_retention=timedelta(days=read.number("EVENT_LOG_RETENTION_DAYS", cls.event_log_retention.days, minimum=1)),
-            platform_event_types=read.parsed("PLATFORM_EVENT_TYPES", parse_platform_event_types, ()),
+            platform_event_types=read.parsed("PLATFORM_EVENT_TYPES", _parse_platform_event_types, ()),
             platform_event_schemas_path=read.parsed("PLATFORM_EVENT_SCHEMAS_PATH", parse_parameter_path, None),
             platform_event_schemas_ttl=read.seconds("PLATFORM_EVENT_SCHEMAS_TTL_SECONDS", cls.platform_event_schemas_ttl, minimum=0),
             platform_scopes=read.parsed("PLATFORM_SCOPES", _parse_platform_scopes, ()),
@@ -227,6 +226,14 @@ class _Reader:
         if value in _FALSE:
             return False
         raise SettingsError(variable, value, "must be true or false")
+
+
+def _parse_platform_event_types(value: str) -> tuple[str, ...]:
+    """``PLATFORM_EVENT_TYPES`` (:func:`integration.domain.event_types.parse_platform_event_types`):
+    the event type catalogue is loaded only where the variable is set."""
+    from integration.domain.event_types import parse_platform_event_types
+
+    return parse_platform_event_types(value)
 
 
 def _parse_platform_scopes(value: str) -> tuple[tuple[str, str | None], ...]:

@@ -29,9 +29,8 @@ if TYPE_CHECKING:
         UpdateApiKeyUseCase,
     )
     from integration.application.authentication import AuthenticateApiKeyUseCase, AuthenticateJwtUseCase, VerifyApiKeyUseCase
-    from integration.application.deliveries import (
-        DeliverMessageUseCase,
-        FanOutEventUseCase,
+    from integration.application.deliveries import DeliverMessageUseCase, FanOutEventUseCase
+    from integration.application.delivery_log import (
         GetDeliveryUseCase,
         ListDeliveriesUseCase,
         RetryDeliveryUseCase,
@@ -39,7 +38,8 @@ if TYPE_CHECKING:
     )
     from integration.application.event_types import ListEventTypesUseCase
     from integration.application.events import GetEventUseCase, ListEventsUseCase
-    from integration.application.jobs import GetJobUseCase, RunJobStepUseCase, StartRecoverJobUseCase, StartReplayJobUseCase
+    from integration.application.job_steps import RunJobStepUseCase
+    from integration.application.jobs import GetJobUseCase, StartRecoverJobUseCase, StartReplayJobUseCase
     from integration.application.outbox_relay import RelayOutboxEventsUseCase, RepublishUnpublishedEventsUseCase
     from integration.application.portal_links import CreatePortalLinkUseCase
     from integration.application.webhooks import (
@@ -369,25 +369,25 @@ def rotate_webhook_secret() -> RotateWebhookSecretUseCase:
 
 
 def list_deliveries() -> ListDeliveriesUseCase:
-    from integration.application.deliveries import ListDeliveriesUseCase
+    from integration.application.delivery_log import ListDeliveriesUseCase
 
     return ListDeliveriesUseCase(webhook_repository(), delivery_log())
 
 
 def get_delivery() -> GetDeliveryUseCase:
-    from integration.application.deliveries import GetDeliveryUseCase
+    from integration.application.delivery_log import GetDeliveryUseCase
 
     return GetDeliveryUseCase(delivery_log())
 
 
 def retry_delivery() -> RetryDeliveryUseCase:
-    from integration.application.deliveries import RetryDeliveryUseCase
+    from integration.application.delivery_log import RetryDeliveryUseCase
 
     return RetryDeliveryUseCase(webhook_repository(), delivery_log(), delivery_queue())
 
 
 def send_test_message() -> SendTestMessageUseCase:
-    from integration.application.deliveries import SendTestMessageUseCase
+    from integration.application.delivery_log import SendTestMessageUseCase
 
     return SendTestMessageUseCase(
         webhook_repository(), delivery_log(), delivery_queue(), settings().delivery_log_retention, event_type_schemas()
@@ -470,7 +470,7 @@ def get_job() -> GetJobUseCase:
 
 
 def run_job_step() -> RunJobStepUseCase:
-    from integration.application.jobs import RunJobStepUseCase
+    from integration.application.job_steps import RunJobStepUseCase
 
     return RunJobStepUseCase(webhook_repository(), delivery_log(), event_log(), job_repository(), job_queue(), deliver_message())
 

@@ -11,12 +11,10 @@ from typing import Any
 from integration.application.authentication import AuthenticateApiKeyUseCase
 from integration.application.lookups import tenant_api_key
 from integration.domain import key_format
+from integration.domain.api_key import REVOKED_LEAKED, REVOKED_REQUESTED, ApiKey
+from integration.domain.api_key_patch import ApiKeyPatch
 from integration.domain.api_keys import (
     DEFAULT_ROLL_GRACE,
-    REVOKED_LEAKED,
-    REVOKED_REQUESTED,
-    ApiKey,
-    ApiKeyPatch,
     IssuedApiKey,
     RolledApiKey,
     expiry_within_creator,

@@ -11,14 +11,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from integration.domain import key_format
-from integration.domain.api_keys import ApiKey, ApiKeyStatus
+from integration.domain.api_key import ApiKey, ApiKeyStatus
 from integration.domain.clock import Clock, utc_now
 from integration.domain.errors import AuthenticationError
 from integration.domain.principal import Principal, principal_from_claims
-from integration.domain.scopes import SERVICE_SCOPES, ScopeCatalogue
+
+if TYPE_CHECKING:
+    from integration.domain.scopes import ScopeCatalogue
 
 
 class ApiKeyLookup(Protocol):
@@ -119,10 +121,11 @@ class AuthenticateApiKeyUseCase:
 
 class AuthenticateJwtUseCase:
     """Turn an OIDC token (e.g. a Cognito token) into a :class:`Principal`: verified signature and
-    claims, the tenant from ``tenant_claim``, the known scopes (``catalogue``) from ``scope``/``scp``."""
+    claims, the tenant from ``tenant_claim``, the known scopes (``catalogue``; None: the service's
+    own) from ``scope``/``scp``."""
 
     def __init__(
-        self, verifier: TokenVerifier, *, tenant_claim: str, scope_prefix: str = "", catalogue: ScopeCatalogue = SERVICE_SCOPES
+        self, verifier: TokenVerifier, *, tenant_claim: str, scope_prefix: str = "", catalogue: ScopeCatalogue | None = None
     ) -> None:
         self._verifier = verifier
         self._tenant_claim = tenant_claim

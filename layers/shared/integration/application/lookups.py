@@ -13,7 +13,7 @@ from integration.domain.errors import NotFoundError
 from integration.domain.ids import is_valid_id
 
 if TYPE_CHECKING:
-    from integration.domain.api_keys import ApiKey
+    from integration.domain.api_key import ApiKey
     from integration.domain.deliveries import Delivery
     from integration.domain.principal import Principal
     from integration.domain.repositories import ApiKeyRepository, DeliveryLog, WebhookRepository
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 def tenant_api_key(keys: ApiKeyRepository, principal: Principal, api_key_id: str) -> ApiKey:
-    from integration.domain.api_keys import API_KEY_ID_PREFIX
+    from integration.domain.api_key import API_KEY_ID_PREFIX
 
     key = keys.get(principal.tenant_id, api_key_id) if is_valid_id(api_key_id, API_KEY_ID_PREFIX) else None
     if key is None:

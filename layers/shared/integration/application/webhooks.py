@@ -22,11 +22,10 @@ from integration.domain.events import webhook_created, webhook_deleted, webhook_
 from integration.domain.pagination import Page
 from integration.domain.principal import Principal
 from integration.domain.repositories import WebhookRepository
+from integration.domain.webhook_changes import VersionPrecondition, WebhookPatch
 from integration.domain.webhooks import (
-    VersionPrecondition,
     Webhook,
     WebhookFields,
-    WebhookPatch,
     WebhookRules,
     WebhookStatus,
     WebhookVersionConflict,

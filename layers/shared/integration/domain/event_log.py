@@ -6,18 +6,17 @@ This service's own events keep their ``eventId`` (it is such an id); a platform 
 derived from its time and its source id (``detail.eventId``, else the bus event id), so handling
 the same event twice gives the same id and the same record.
 
-Replay and recover read windows of it (:class:`EventWindow`): at most the log's retention back.
+A replay job reads a window of it (:class:`integration.domain.jobs.EventWindow`): at most the
+log's retention back.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from integration.domain.clock import format_timestamp
-from integration.domain.errors import InvalidFieldError
 from integration.domain.ids import decode_ulid_time_ms, encode_ulid, is_valid_id
 
 EVENT_ID_PREFIX = "evt"
@@ -47,29 +46,3 @@ class LoggedEvent:
     occurred_at: datetime
     data: dict[str, Any]  # the payload's ``data`` (the bus event's whole ``detail``)
     webhook_ids: tuple[str, ...]  # the webhooks it was fanned out, replayed or recovered to
-
-
-@dataclass(frozen=True)
-class EventWindow:
-    """A window of the log, ``since`` to ``until`` (both included)."""
-
-    since: datetime
-    until: datetime
-
-    @classmethod
-    def checked(
-        cls, since: datetime, until: datetime | None, *, now: datetime, retention: timedelta, log: str = "the event log"
-    ) -> EventWindow:
-        """The window a tenant asked for; :class:`InvalidFieldError` naming the field when
-        ``since`` is older than ``log`` keeps (``now - retention``), in the future, or not
-        before ``until``. ``until`` defaults to ``now``; a later one is cut to ``now``."""
-        errors: list[tuple[str, str]] = []
-        if since < now - retention:
-            errors.append(("since", f"is older than {log} keeps ({retention.days} days): use {format_timestamp(now - retention)} or later"))
-        if since > now:
-            errors.append(("since", "is in the future"))
-        end = now if until is None or until > now else until
-        if until is not None and until <= since:
-            errors.append(("until", "must be after since"))
-        InvalidFieldError.raise_if_any(errors)
-        return cls(since, end)

@@ -5,7 +5,8 @@ the message's time, which is its event's). A *replay* job delivers every event o
 event log in a window that the webhook's filter (or the given types) matches, also events from
 before the webhook existed; each keeps the message id fan-out gives it, so receivers
 deduplicate. A job runs in steps (one queued message each) that page through their source from
-the job's cursor; at most one job per webhook runs at a time (a lock with a lease).
+the job's cursor; at most one job per webhook runs at a time (a lock with a lease). What a step
+decides about each message it comes to is :mod:`integration.domain.job_steps`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from integration.domain.deliveries import MAX_ATTEMPTS_PER_MESSAGE, AttemptTrigger, Delivery, DeliveryStatus
+from integration.domain.clock import format_timestamp
+from integration.domain.errors import InvalidFieldError
 from integration.domain.ids import new_id
 
 JOB_ID_PREFIX = "job"
@@ -28,10 +30,6 @@ class JobKind(StrEnum):
     RECOVER = "recover"
     REPLAY = "replay"
 
-    @property
-    def trigger(self) -> AttemptTrigger:
-        return AttemptTrigger(self.value)
-
 
 class JobStatus(StrEnum):
     QUEUED = "queued"
@@ -42,6 +40,33 @@ class JobStatus(StrEnum):
     @property
     def finished(self) -> bool:
         return self in (JobStatus.DONE, JobStatus.FAILED)
+
+
+@dataclass(frozen=True)
+class EventWindow:
+    """A job's window of its log (the delivery log to recover, the event log to replay),
+    ``since`` to ``until`` (both included)."""
+
+    since: datetime
+    until: datetime
+
+    @classmethod
+    def checked(
+        cls, since: datetime, until: datetime | None, *, now: datetime, retention: timedelta, log: str = "the event log"
+    ) -> EventWindow:
+        """The window a tenant asked for; :class:`InvalidFieldError` naming the field when
+        ``since`` is older than ``log`` keeps (``now - retention``), in the future, or not
+        before ``until``. ``until`` defaults to ``now``; a later one is cut to ``now``."""
+        errors: list[tuple[str, str]] = []
+        if since < now - retention:
+            errors.append(("since", f"is older than {log} keeps ({retention.days} days): use {format_timestamp(now - retention)} or later"))
+        if since > now:
+            errors.append(("since", "is in the future"))
+        end = now if until is None or until > now else until
+        if until is not None and until <= since:
+            errors.append(("until", "must be after since"))
+        InvalidFieldError.raise_if_any(errors)
+        return cls(since, end)
 
 
 @dataclass(frozen=True)
@@ -103,22 +128,6 @@ def new_job(
         created_at=now,
         updated_at=now,
     )
-
-
-def skip_reason(delivery: Delivery | None, *, job_created_at: datetime) -> str | None:
-    """Why a job must not send this logged message now (None: send it).
-
-    Pending: an attempt is already scheduled. Succeeded at or after the job began: a step that
-    ran again after a crash must not send it twice. Out of attempts: the log record is full."""
-    if delivery is None:
-        return None
-    if delivery.status is DeliveryStatus.PENDING:
-        return "pending"
-    if delivery.status is DeliveryStatus.SUCCEEDED and any(a.succeeded and a.at >= job_created_at for a in delivery.attempts):
-        return "succeeded since the job began"
-    if len(delivery.attempts) >= MAX_ATTEMPTS_PER_MESSAGE:
-        return f"has {MAX_ATTEMPTS_PER_MESSAGE} attempts"
-    return None
 
 
 def stopped_after_failures(count: int) -> str:

@@ -10,10 +10,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from integration.domain.errors import AuthenticationError, InvalidFieldError, PermissionDeniedError
-from integration.domain.scopes import SERVICE_SCOPES, ScopeCatalogue
+
+if TYPE_CHECKING:
+    from integration.domain.scopes import ScopeCatalogue
 
 OPERATOR_CREDENTIAL_ID = "operator"
 OIDC_CREDENTIAL_PREFIX = "oidc:"
@@ -46,12 +48,24 @@ def check_tenant_id(tenant_id: str, field: str = "tenant") -> str:
     return tenant_id
 
 
-def operator(tenant_id: str, catalogue: ScopeCatalogue = SERVICE_SCOPES) -> Principal:
+def operator(tenant_id: str, catalogue: ScopeCatalogue | None = None) -> Principal:
     """An operator acting on a tenant (``integration-admin``): every scope of ``catalogue`` (pass
-    the deployment's, ``wiring.scope_catalogue()``, for its platform scopes too), no expiry."""
+    the deployment's, ``wiring.scope_catalogue()``, for its platform scopes too; None: the
+    service's own, :data:`~integration.domain.scopes.SERVICE_SCOPES`), no expiry."""
+    catalogue = _or_service_scopes(catalogue)
     return Principal(
         tenant_id=check_tenant_id(tenant_id), credential_id=OPERATOR_CREDENTIAL_ID, scopes=frozenset(catalogue.names)
     )
+
+
+def _or_service_scopes(catalogue: ScopeCatalogue | None) -> ScopeCatalogue:
+    """``catalogue``, or the service's own scopes: the catalogue is loaded only by a caller that
+    names scopes (an API key's principal needs none)."""
+    if catalogue is not None:
+        return catalogue
+    from integration.domain.scopes import SERVICE_SCOPES
+
+    return SERVICE_SCOPES
 
 
 # ------------------------------------------------------------------ OIDC sign-in (JWTs)
@@ -60,7 +74,7 @@ MAX_SUBJECT_LENGTH = 255
 
 
 def principal_from_claims(
-    claims: Mapping[str, Any], *, tenant_claim: str, scope_prefix: str = "", catalogue: ScopeCatalogue = SERVICE_SCOPES
+    claims: Mapping[str, Any], *, tenant_claim: str, scope_prefix: str = "", catalogue: ScopeCatalogue | None = None
 ) -> Principal:
     """The principal a verified token's claims describe.
 
@@ -69,7 +83,7 @@ def principal_from_claims(
     - scopes: ``scope`` (space-separated) and/or ``scp`` (a list, or a space-separated string).
       With ``scope_prefix`` (e.g. Cognito's ``integration/``), only scopes carrying it count,
       and it is removed; only the scopes ``catalogue`` knows (the service's and the deployment's
-      platform scopes) are kept, anything else is ignored.
+      platform scopes; None: the service's own) are kept, anything else is ignored.
     """
     tenant_id = claims.get(tenant_claim)
     if not isinstance(tenant_id, str) or not tenant_id:
@@ -82,7 +96,7 @@ def principal_from_claims(
     return Principal(
         tenant_id=tenant_id,
         credential_id=f"{OIDC_CREDENTIAL_PREFIX}{subject}",
-        scopes=frozenset(_known_scopes(claims, scope_prefix, catalogue)),
+        scopes=frozenset(_known_scopes(claims, scope_prefix, _or_service_scopes(catalogue))),
     )
 
 

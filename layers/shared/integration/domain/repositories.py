@@ -8,7 +8,7 @@ if TYPE_CHECKING:  # annotations only: a function imports the entities it uses, 
     from collections.abc import Sequence
     from datetime import datetime
 
-    from integration.domain.api_keys import ApiKey
+    from integration.domain.api_key import ApiKey
     from integration.domain.deliveries import Delivery, DeliveryAttempt, DeliveryStatus, TenantEvent, WebhookMessage
     from integration.domain.event_log import LoggedEvent
     from integration.domain.events import DomainEvent, RecordedEvent

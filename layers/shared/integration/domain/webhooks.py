@@ -7,14 +7,15 @@ import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from integration.domain.errors import InvalidFieldError, PreconditionFailedError
-from integration.domain.event_types import EventTypeCatalogue
+from integration.domain.errors import InvalidFieldError
 from integration.domain.ids import new_id
 from integration.domain.limits import DEFAULT_DISABLE_AFTER_ATTEMPTS, DEFAULT_MAX_WEBHOOKS_PER_TENANT
-from integration.domain.patch import KEEP, Keep
-from integration.domain.url_policy import UrlPolicy
+
+if TYPE_CHECKING:
+    from integration.domain.event_types import EventTypeCatalogue
+    from integration.domain.url_policy import UrlPolicy
 
 WEBHOOK_ID_PREFIX = "wh"
 SECRET_PREFIX = "whsec_"
@@ -52,46 +53,6 @@ class WebhookFields:
 
 FIELD_NAMES = ("name", "url", "events", "description", "status")
 """The fields of :class:`WebhookFields`; every one but ``description`` is required."""
-
-
-@dataclass(frozen=True)
-class WebhookPatch:
-    """New values for some of a webhook's fields; the others (:data:`KEEP`) keep theirs.
-
-    What a JSON Merge Patch (RFC 7396, PATCH) says, and a PUT too: a PUT is the patch that sets
-    every field (:meth:`replacing`), so both are one change, checked by the same rules.
-    ``description=None`` clears the description; any other field set to None is refused
-    (:class:`InvalidFieldError` naming it): a webhook always has it.
-    """
-
-    name: str | Keep = KEEP
-    url: str | Keep = KEEP
-    events: tuple[str, ...] | Keep = KEEP
-    description: str | None | Keep = KEEP
-    status: WebhookStatus | Keep = KEEP
-
-    def __post_init__(self) -> None:
-        InvalidFieldError.raise_if_any(
-            [
-                (name, f"must not be null: {name} is required (only description can be removed); leave {name} out to keep its value")
-                for name in FIELD_NAMES
-                if name != "description" and getattr(self, name) is None
-            ]
-        )
-
-    @classmethod
-    def replacing(cls, fields: WebhookFields) -> WebhookPatch:
-        """The patch that replaces every field with ``fields`` (a PUT)."""
-        return cls(name=fields.name, url=fields.url, events=fields.events, description=fields.description, status=fields.status)
-
-    def complete(self) -> WebhookFields | None:
-        """The fields, when it sets every one (a PUT's): they need nothing from the webhook."""
-        values = {name: getattr(self, name) for name in FIELD_NAMES}
-        return None if any(value is KEEP for value in values.values()) else WebhookFields(**values)
-
-    def applied_to(self, fields: WebhookFields) -> WebhookFields:
-        """``fields`` with this patch's values where it sets one."""
-        return replace(fields, **{name: value for name in FIELD_NAMES if (value := getattr(self, name)) is not KEEP})
 
 
 @dataclass(frozen=True)
@@ -211,28 +172,6 @@ class WebhookVersionConflict(Exception):
         super().__init__(f"webhook {webhook_id} changed while it was being written")
         self.webhook_id = webhook_id
         self.current = current
-
-
-@dataclass(frozen=True)
-class VersionPrecondition:
-    """A caller's condition on the version it last saw (HTTP ``If-Match``).
-
-    Met when the webhook's version is one of ``versions``, or, with ``any_version``, whenever
-    the webhook exists. ``malformed``: the caller's condition could not be read; never met.
-    """
-
-    versions: frozenset[int] = frozenset()
-    any_version: bool = False
-    malformed: bool = False
-
-    def check(self, webhook: Webhook) -> None:
-        """:class:`PreconditionFailedError` unless ``webhook`` (as it is now) meets it."""
-        if self.malformed:
-            raise PreconditionFailedError(
-                "If-Match is not a valid list of entity tags: send the ETag exactly as GET returned it, quotes included"
-            )
-        if not self.any_version and webhook.version not in self.versions:
-            raise PreconditionFailedError(f"webhook {webhook.id} has changed since that ETag: GET it again, then reapply")
 
 
 class WebhookHealthChange(StrEnum):

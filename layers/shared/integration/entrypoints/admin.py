@@ -50,13 +50,14 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from integration.domain.api_keys import REVOKED_BY_OPERATOR, ApiKey, ApiKeyStatus
+from integration.domain.api_key import REVOKED_BY_OPERATOR, ApiKey, ApiKeyStatus
 from integration.domain.clock import format_timestamp, utc_now
 from integration.domain.errors import DomainError, NotFoundError
 from integration.domain.events import RecordedEvent
 from integration.domain.pagination import MAX_PAGE_SIZE, Page
 from integration.domain.principal import TENANT_ID_RULE, Principal, check_tenant_id, operator
-from integration.domain.webhooks import Webhook, WebhookPatch, WebhookStatus
+from integration.domain.webhook_changes import WebhookPatch
+from integration.domain.webhooks import Webhook, WebhookStatus
 
 MAX_REPUBLISHED = 10_000
 EXIT_OK, EXIT_NOT_FOUND, EXIT_INVALID = 0, 1, 2

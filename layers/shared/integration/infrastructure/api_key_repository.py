@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 
-from integration.domain.api_keys import LAST_USED_RESOLUTION, ApiKey
-from integration.domain.pagination import Page
+from integration.domain.api_key import LAST_USED_RESOLUTION, ApiKey
 from integration.infrastructure.table import (
     TTL_ATTRIBUTE,
     epoch_seconds,
@@ -36,6 +35,7 @@ from integration.infrastructure.table import (
 
 if TYPE_CHECKING:
     from integration.domain.events import DomainEvent
+    from integration.domain.pagination import Page
 
 IMPORTED_ON_FIRST_USE = ("integration.infrastructure.outbox",)
 """By the writes that put a domain event (:mod:`integration.entrypoints.snapstart` imports it at

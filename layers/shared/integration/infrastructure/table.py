@@ -37,14 +37,20 @@ import hashlib
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from integration.domain.errors import InvalidFieldError
-from integration.domain.pagination import Page
+
+if TYPE_CHECKING:
+    from integration.domain.pagination import Page
 
 T = TypeVar("T")
+
+IMPORTED_ON_FIRST_USE = ("integration.domain.pagination",)
+"""By a listing's first page (:func:`query_page`): a function that only reads and writes items
+(the authorizer) never loads it."""
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -155,6 +161,8 @@ def query_page(
     still have a cursor, which resumes after the last item read; a client keeps following
     ``next_cursor`` until it is null. Without a filter a page is always one Query.
     """
+    from integration.domain.pagination import Page
+
     filtered = "FilterExpression" in query
     params = {**query, "ScanIndexForward": False, "Limit": max(limit + 1, _FILTERED_QUERY_LIMIT) if filtered else limit + 1}
     if cursor is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from integration.domain.webhooks import VersionPrecondition
+from integration.domain.webhook_changes import VersionPrecondition
 
 # etagc: %x21 / %x23-7E / obs-text, here any non-ASCII character. Written as the complement
 # (not controls, space, DQUOTE or DEL): a class spanning to U+10FFFF is slow to compile.

@@ -7,20 +7,17 @@ from typing import Any
 
 from pydantic import AwareDatetime, ConfigDict, Field, field_validator
 
-from integration.domain.api_keys import (
-    DEFAULT_ROLL_GRACE,
+from integration.domain.api_key import (
     MAX_DESCRIPTION_LENGTH,
     MAX_METADATA_BYTES,
     MAX_METADATA_KEY_LENGTH,
     MAX_METADATA_KEYS,
     MAX_NAME_LENGTH,
-    MAX_ROLL_GRACE,
     ApiKey,
-    ApiKeyPatch,
     ApiKeyStatus,
-    IssuedApiKey,
-    RolledApiKey,
 )
+from integration.domain.api_key_patch import ApiKeyPatch
+from integration.domain.api_keys import DEFAULT_ROLL_GRACE, MAX_ROLL_GRACE, IssuedApiKey, RolledApiKey
 from integration.domain.pagination import Page
 from integration.domain.principal import MAX_SUBJECT_LENGTH, OIDC_CREDENTIAL_PREFIX
 from integration.entrypoints.http.schemas.constraints import (

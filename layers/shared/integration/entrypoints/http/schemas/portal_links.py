@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import ConfigDict, Field
 
-from integration.domain.api_keys import MAX_NAME_LENGTH
+from integration.domain.api_key import MAX_NAME_LENGTH
 from integration.domain.portal_links import DEFAULT_NAME, DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS, MIN_TTL_SECONDS, PortalLink
 from integration.entrypoints.http.schemas.api_keys import MAX_SCOPES, ApiKeyView
 from integration.entrypoints.http.schemas.constraints import API_KEY_EXAMPLE, NotBlank, ScopeName

@@ -8,12 +8,12 @@ from pydantic import ConfigDict, Field
 
 from integration.domain.pagination import Page
 from integration.domain.url_policy import MAX_URL_LENGTH
+from integration.domain.webhook_changes import WebhookPatch
 from integration.domain.webhooks import (
     MAX_DESCRIPTION_LENGTH,
     MAX_EVENT_TYPES,
     Webhook,
     WebhookFields,
-    WebhookPatch,
     WebhookStatus,
 )
 from integration.domain.webhooks import MAX_NAME_LENGTH as WEBHOOK_MAX_NAME_LENGTH
