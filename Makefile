@@ -66,7 +66,7 @@ test-fast: setup ## every test but sam build, the end-to-end and the browser sui
 screenshots: setup ## run the browser tests and keep their screenshots of the console in docs/console/
 	CONSOLE_SCREENSHOTS=1 $(PY) -m pytest -p no:cacheprovider -n0 tests/browser
 
-bench: setup ## benchmarks against moto, side by side with their floors; writes docs/benchmarks.md (about 15 min)
+bench: setup ## benchmarks against moto, side by side with their floors; writes docs/benchmarks.md (about 10 min)
 	$(PY) -m bench
 
 lint: setup lint-setup ## cfn-lint and checkov the template (checkov's skips: in template.yaml, with reasons)

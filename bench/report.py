@@ -74,7 +74,8 @@ def write_markdown(report: Report, path: Path, elapsed: float, chart: Path | Non
         "",
         (
             "Every figure below was measured in this one run beside its floor, alternating between the two, because "
-            "these machines are noisy: ratios are of medians, with (min–max) ranges. Nothing runs against real AWS: "
+            "these machines are noisy: ratios are of medians, with (min–max) ranges; an instruction count does not "
+            "vary, and is counted once. Nothing runs against real AWS: "
             "the functions run against moto. Targets are printed beside the figures with PASS or FAIL; a missed target "
             "is reported, never raised (`make test` runs every section only on a tiny input, `--smoke`, to check that it "
             "runs). Regenerate with `make bench`; `python -m bench --quick` gives a rough pass, `--only cold,snapstart` "
