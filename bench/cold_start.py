@@ -559,10 +559,12 @@ def run(report: Report, cold: ColdStart) -> None:
     if not smoke():  # one untimed pass: the page cache holds every file before anything is measured
         cold.run(floors["stack floor"])
     results: list[FunctionResult] = []
+    environments: dict[str, dict[str, str]] = {}
     for logical_id in cold.order:
         function = functions[logical_id]
         result = FunctionResult(function.code_uri.name, cold.kinds[logical_id], [], [])
         environment, floor = cold.child_environment(stack, function), floors[result.floor_name]
+        environments[result.folder] = environment
         for index in range(rounds):
             for runs, env in [(result.floor, floor), (result.runs, environment)][:: 1 if index % 2 == 0 else -1]:
                 runs.append(cold.run(env))
@@ -570,7 +572,7 @@ def run(report: Report, cold: ColdStart) -> None:
             raise RuntimeError(f"the stack floor answered {result.floor[0].outcome}, not 200: check bench/stack_floor.py")
         results.append(result)
     if counted:
-        count_instructions(cold, results, floors, {logical_id: cold.child_environment(stack, functions[logical_id]) for logical_id in cold.order})
+        count_instructions(cold, results, floors, environments)
     for result in results:
         result.done()
         counts = "" if result.instructions is None else f"instructions {result.instructions / 1e6:,.0f}M  "
@@ -589,12 +591,11 @@ def count_instructions(cold: ColdStart, results: list[FunctionResult], floors: d
     children at a time; the interpreter's start, counted the same way, taken off each. The
     authorizer goes first, just after a plain run of it: the key it presents was used within the
     minute, so its first call makes the read alone, as in the runs beside it."""
-    by_folder = {result.folder: logical_id for logical_id, result in zip(cold.order, results)}
     authorizer = [result for result in results if result.kind == "authorizer"]
     if authorizer:
-        cold.run(envs[by_folder[authorizer[0].folder]])
-    jobs = [(result.folder, envs[by_folder[result.folder]]) for result in authorizer]
-    jobs += [(result.folder, envs[by_folder[result.folder]]) for result in results if result.kind != "authorizer"]
+        cold.run(envs[authorizer[0].folder])
+    jobs = [(result.folder, envs[result.folder]) for result in authorizer]
+    jobs += [(result.folder, envs[result.folder]) for result in results if result.kind != "authorizer"]
     jobs += list(floors.items())
     with ThreadPoolExecutor(max_workers=2) as pool:
         startup = pool.submit(cold.instructions, floors["bare floor"], STARTUP)

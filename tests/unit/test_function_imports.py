@@ -228,9 +228,10 @@ def test_the_tracer_patches_botocore_and_only_the_functions_that_post_to_webhook
     assert loaded_by(function)["patched"] == patched
 
 
-ASYNC_FUNCTIONS_DO_NOT_LOAD = {
-    # The scope catalogue (settings parse PLATFORM_SCOPES only where it is set), the API's
-    # principal, pages and event type schemas, the repository interfaces (annotations only).
+NOT_LOADED = {
+    # The asynchronous functions: the scope catalogue (settings parse PLATFORM_SCOPES only where
+    # it is set), the API's principal, pages and event type schemas, the repository interfaces
+    # (annotations only).
     "webhook_delivery": [
         "integration.domain.scopes",
         "integration.domain.principal",
@@ -255,18 +256,9 @@ ASYNC_FUNCTIONS_DO_NOT_LOAD = {
         "integration.domain.webhooks",
         "integration.domain.deliveries",
     ],
-}
-
-
-@pytest.mark.parametrize(("function", "module"), [(f, m) for f, ms in ASYNC_FUNCTIONS_DO_NOT_LOAD.items() for m in ms])
-def test_the_asynchronous_functions_load_no_domain_module_they_do_not_run(function, module):
-    assert module not in set(loaded_by(function)["modules"])
-
-
-ROUTE_FUNCTIONS_DO_NOT_LOAD = {
-    # A job's steps (and so the delivery attempt, the delivery log's records, the event log) are
-    # the job worker's; the repository interfaces are annotations only; a patch, an If-Match
-    # and the URL policy belong to the webhook's writes.
+    # The job and delivery routes: a job's steps (and so the delivery attempt, the delivery log's
+    # records, the event log) are the job worker's; the repository interfaces are annotations
+    # only; a patch, an If-Match and the URL policy belong to the webhook's writes.
     "recover_webhook": [
         "integration.application.job_steps",
         "integration.application.deliveries",
@@ -315,8 +307,8 @@ ROUTE_FUNCTIONS_DO_NOT_LOAD = {
 }
 
 
-@pytest.mark.parametrize(("function", "module"), [(f, m) for f, ms in ROUTE_FUNCTIONS_DO_NOT_LOAD.items() for m in ms])
-def test_the_job_and_delivery_route_functions_load_no_module_they_do_not_run(function, module):
+@pytest.mark.parametrize(("function", "module"), [(f, m) for f, ms in NOT_LOADED.items() for m in ms])
+def test_a_function_loads_no_module_it_does_not_run(function, module):
     assert module not in set(loaded_by(function)["modules"])
 
 
